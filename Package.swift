@@ -1,0 +1,60 @@
+// swift-tools-version: 6.2
+// The panda workload management system: one executable, one target per role.
+// Arrows point down: the executable wires roles together, roles never import
+// each other, and everything rests on PandaCore (no I/O) and the C modules.
+import PackageDescription
+
+let package = Package(
+    name: "panda",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "panda", targets: ["panda"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System C libraries, found through pkg-config; the providers tell
+        // SwiftPM (and a newcomer) which Debian package brings each one.
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        // curl_easy_setopt is variadic, which Swift cannot call: a few typed
+        // C functions stand in for it.
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+
+        .target(name: "PandaCore"),
+        .target(
+            name: "PandaConfig",
+            dependencies: ["PandaCore", "CYAML"]),
+        .target(
+            name: "PandaSystem",
+            dependencies: [
+                "PandaCore", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "panda",
+            dependencies: [
+                "PandaCore", "PandaConfig", "PandaSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "PandaCoreTests", dependencies: ["PandaCore"]),
+        .testTarget(name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"]),
+        .testTarget(
+            name: "PandaSystemTests",
+            dependencies: [
+                "PandaSystem", "CCurlShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig"]),
+    ]
+)

@@ -1,0 +1,31 @@
+import PandaCore
+
+/// The `monitor:` section: where the dashboard listens and which server it reads.
+///
+/// ```yaml
+/// monitor: { listen: 127.0.0.1:25880, server: http://127.0.0.1:25443 }
+/// ```
+public struct MonitorConfig: Sendable, Codable, Equatable {
+    public var listen: ListenAddress
+    public var server: [ServiceURL]
+    /// A token file with the `read` scope.
+    public var credential: String?
+    /// Rows on one page of the jobs list.
+    public var pageSize: Int
+
+    enum CodingKeys: String, CodingKey {
+        case listen, server, credential
+        case pageSize = "page_size"
+    }
+
+    public static let defaultPort = 25880
+
+    init(reading r: ConfigReader) {
+        listen = r.value("listen", default: ListenAddress(host: "127.0.0.1", port: Self.defaultPort))
+        server = r.list("server", default: [FactoryConfig.localServer])
+        if server.isEmpty { server = [FactoryConfig.localServer] }
+        credential = r.path("credential")
+        pageSize = r.value("page_size", default: 100, in: 10...1000)
+        r.finish()
+    }
+}

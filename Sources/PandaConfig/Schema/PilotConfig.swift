@@ -1,0 +1,68 @@
+import PandaCore
+
+/// The `pilot:` section: what `panda pilot` does on a worker node that the
+/// queue's settings (sent with each job) do not say.
+///
+/// ```yaml
+/// pilot:
+///   workdir: /scratch
+///   idle_timeout: 5m
+///   transfer: { timeout: 30m, retries: 3 }
+/// ```
+public struct PilotConfig: Sendable, Codable, Equatable {
+    /// Where job work directories are made; `.` is the directory the batch
+    /// system starts the pilot in.
+    public var workdir: String
+    /// Outputs of jobs whose stage-out failed wait here for a later pilot.
+    public var recoveryDir: String
+    /// With nothing to do for this long, the pilot exits.
+    public var idleTimeout: TimeSpan
+    /// Between SIGTERM and SIGKILL when a payload is stopped.
+    public var killGrace: TimeSpan
+    public var transfer: TransferConfig
+
+    enum CodingKeys: String, CodingKey {
+        case workdir, transfer
+        case recoveryDir = "recovery_dir", idleTimeout = "idle_timeout", killGrace = "kill_grace"
+    }
+
+    init(reading r: ConfigReader) {
+        workdir = r.path("workdir", default: ".")
+        recoveryDir = r.path("recovery_dir", default: "/var/tmp/panda-recovery")
+        idleTimeout = r.value("idle_timeout", default: .minutes(5), in: .seconds(0)...(.days(1)))
+        killGrace = r.value("kill_grace", default: .seconds(30), in: .seconds(0)...(.hours(1)))
+        transfer = TransferConfig(reading: r.section("transfer"))
+        r.finish()
+    }
+}
+
+/// How stage-in and stage-out talk to storage over HTTP(S).
+public struct TransferConfig: Sendable, Codable, Equatable {
+    /// The longest one file transfer may take.
+    public var timeout: TimeSpan
+    /// Further tries of a failed transfer, per replica.
+    public var retries: Int
+    /// A directory of CA certificates (hashed, as /etc/grid-security/certificates);
+    /// unset means the system's CAs.
+    public var caDir: String?
+    /// A client certificate and key for storage that wants one.
+    public var cert: String?
+    public var key: String?
+
+    enum CodingKeys: String, CodingKey {
+        case timeout, retries, cert, key
+        case caDir = "ca_dir"
+    }
+
+    init(reading r: ConfigReader) {
+        timeout = r.value("timeout", default: .minutes(30), in: .seconds(1)...(.days(1)))
+        retries = r.value("retries", default: 3, in: 0...100)
+        caDir = r.path("ca_dir")
+        cert = r.path("cert")
+        key = r.path("key")
+        if (cert == nil) != (key == nil) {
+            r.context.diagnostics.error(r.mark, r.layers[0].path, "cert and key go together: set both or neither")
+        }
+        r.finish()
+    }
+}

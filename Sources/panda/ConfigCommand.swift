@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import PandaConfig
+
+/// `panda config check|show`: validate and explain a configuration.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check a configuration, or show its resolved values and where each came from.",
+        subcommands: [Check.self, Show.self])
+}
+
+/// The configuration file option every command that reads one shares.
+struct ConfigFileOption: ParsableArguments {
+    @Option(name: [.customShort("c"), .customLong("config")],
+            help: ArgumentHelp("The configuration file (default: $PANDA_CONFIG, else \(ConfigLoader.defaultPath)).",
+                               valueName: "file"))
+    var path: String?
+
+    /// Loads it, or prints why not to stderr and exits: 2 when the file
+    /// cannot be read, 1 when it has errors.
+    func load() throws -> LoadedConfiguration {
+        let loader = ConfigLoader()
+        let file = loader.path(given: path)
+        do {
+            return try loader.load(path: file)
+        } catch .unreadable(let path, let reason) {
+            printError("panda: cannot read configuration \(path): \(reason)")
+            throw ExitCode(2)
+        } catch .invalid(let diagnostics) {
+            for diagnostic in diagnostics { printError(diagnostic.description) }
+            let count = diagnostics.count
+            printError("\(file): \(count) error\(count == 1 ? "" : "s")")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension ConfigCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a configuration: exit 0 when valid, 1 with every error listed, 2 when unreadable.",
+            discussion: "Each error is printed as FILE:LINE:COLUMN: KEY.PATH: message.")
+
+        @OptionGroup var file: ConfigFileOption
+
+        func run() throws {
+            let loaded = try file.load()
+            let configuration = loaded.configuration
+            let sites = configuration.sites.count
+            let queues = configuration.queues.count
+            let endpoints = configuration.storageEndpoints.count
+            let files = loaded.files.count
+            print("\(loaded.files[0]): valid: \(plural(sites, "site")), \(plural(queues, "queue")), "
+                  + "\(plural(endpoints, "storage endpoint")) (\(plural(files, "file")) read)")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the resolved configuration, each value with where it came from (file:line:column, template, or default).")
+
+        @OptionGroup var file: ConfigFileOption
+
+        @Option(help: ArgumentHelp("Show only this queue.", valueName: "name"))
+        var queue: String?
+
+        @Flag(help: "Print JSON (the configuration and an origins map) instead of a table.")
+        var json = false
+
+        func run() throws {
+            let report = ConfigurationReport(try file.load())
+            do {
+                print(json ? try report.json(queue: queue) : try report.text(queue: queue), terminator: json ? "\n" : "")
+            } catch {
+                printError("panda: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import PandaCore
+
+/// `panda`: one executable, the subcommand picks the role.
+@main
+struct Panda: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "panda",
+        abstract: "A pilot-based workload management system for distributed computing.",
+        discussion: """
+            panda keeps one job queue, brokers jobs to computing queues, and hands them \
+            to pilots that batch systems start on worker nodes. The configuration \
+            (/etc/panda/panda.yaml, or PANDA_CONFIG) describes the server, the factory, \
+            the pilots, the monitor and the site and queue catalogue.
+            """,
+        version: PandaVersion.current,
+        subcommands: [ConfigCommand.self])
+}
