@@ -48,13 +48,16 @@ let package = Package(
             ]),
 
         .testTarget(name: "PandaCoreTests", dependencies: ["PandaCore"]),
-        .testTarget(name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"]),
+        .testTarget(
+            name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "PandaSystemTests",
             dependencies: [
-                "PandaSystem", "CCurlShim",
+                "PandaSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig"]),
     ]
 )

@@ -83,10 +83,10 @@ final class ConfigReader {
     }
 
     /// A value the mapping must set.
-    func required<T: ConfigScalar>(_ key: String) -> T? {
+    func required<T: ConfigScalar>(_ key: String, expecting expectation: String = T.expectation) -> T? {
         guard lookup(key) != nil else {
             guard context.reportsMissingKeys else { return nil }
-            report(mark, layers.first, key, "missing required key '\(key)' (\(T.expectation))", pathIncludesKey: false)
+            report(mark, layers.first, key, "missing required key '\(key)' (\(expectation))", pathIncludesKey: false)
             return nil
         }
         return value(key)
@@ -104,7 +104,7 @@ final class ConfigReader {
     }
 
     func requiredPath(_ key: String) -> String? {
-        let _: String? = required(key)
+        let _: String? = required(key, expecting: "a file path")
         return path(key)
     }
 
@@ -125,14 +125,16 @@ final class ConfigReader {
         } else if node.scalar != nil, !node.isNull {
             items = [node]
         } else {
-            report(node.mark, layer, key, "expected a list of \(T.expectation), got \(node.kindDescription)")
+            report(node.mark, layer, key, "expected a list (each item \(T.expectation)), got \(node.kindDescription)")
             return fallback
         }
         var values: [T] = []
         var failed = false
         for (index, item) in items.enumerated() {
-            let itemKey = items.count == 1 && node.sequence == nil ? key : KeyPathText.index(key, index)
-            if let value: T = decode(item, key: itemKey, layer: layer, record: false) {
+            // Items get origins of their own, so that a problem with one item
+            // (an unknown storage name) points at that item.
+            let itemKey = node.sequence == nil ? key : KeyPathText.index(key, index)
+            if let value: T = decode(item, key: itemKey, layer: layer) {
                 values.append(value)
             } else {
                 failed = true
@@ -204,6 +206,10 @@ final class ConfigReader {
 
     /// Marks keys as known without reading them here.
     func accept(_ keys: String...) {
+        known.append(contentsOf: keys)
+    }
+
+    func accept(contentsOf keys: [String]) {
         known.append(contentsOf: keys)
     }
 

@@ -18,6 +18,9 @@ struct ConfigurationBuilder {
         for document in documents {
             guard let root = ConfigReader(document.root, path: "", context: context) else { continue }
             root.accept("include")
+            // Top-level keys starting with x- hold anchors for the rest of
+            // the file to refer to (as in docker compose), and nothing else.
+            root.accept(contentsOf: document.root.mapping?.compactMap(\.name).filter { $0.hasPrefix("x-") } ?? [])
             if document.isMain {
                 roles = PandaConfiguration(
                     server: ServerConfig(reading: root.section("server")),

@@ -29,9 +29,9 @@ struct CrossChecks {
         let base = "sites.\(queue.site).queues.\(queue.name)"
         let names = configuration.storageEndpoints.map(\.name)
         var referenced: [StorageEndpoint] = []
-        for name in queue.readFrom {
+        for (index, name) in queue.readFrom.enumerated() {
             guard let endpoint = configuration.storage(named: name) else {
-                report(["\(base).read_from"], "storage endpoint '\(name)' does not exist\(Suggestion.hint(for: name, in: names))")
+                report(["\(base).read_from[\(index)]", "\(base).read_from"], "storage endpoint '\(name)' does not exist\(Suggestion.hint(for: name, in: names))")
                 continue
             }
             referenced.append(endpoint)
@@ -91,13 +91,14 @@ struct CrossChecks {
 
     private func checkFactoryQueues() {
         let names = configuration.queues.map(\.name)
-        for name in configuration.factory.queues {
+        for (index, name) in configuration.factory.queues.enumerated() {
+            let paths = ["factory.queues[\(index)]", "factory.queues"]
             guard let queue = configuration.queue(named: name) else {
-                report(["factory.queues"], "'\(name)' is not a queue\(Suggestion.hint(for: name, in: names))")
+                report(paths, "'\(name)' is not a queue\(Suggestion.hint(for: name, in: names))")
                 continue
             }
             if queue.batch == nil {
-                report(["factory.queues"], "queue '\(name)' has no batch section, so no factory can submit its pilots")
+                report(paths, "queue '\(name)' has no batch section, so no factory can submit its pilots")
             }
         }
     }

@@ -101,12 +101,12 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard let node = anchors[name] else {
-                diagnostics.error(mark, currentPath, "unknown alias '*\(name)'; an anchor '&\(name)' must come before it")
+                diagnostics.error(mark, childPath, "unknown alias '*\(name)'; an anchor '&\(name)' must come before it")
                 return .failed
             }
             expanded += node.size
             guard expanded <= YAMLParser.aliasExpansionLimit else {
-                diagnostics.error(mark, currentPath, "aliases expand to more than \(YAMLParser.aliasExpansionLimit) nodes; refusing to read further")
+                diagnostics.error(mark, childPath, "aliases expand to more than \(YAMLParser.aliasExpansionLimit) nodes; refusing to read further")
                 return .failed
             }
             add(node)
@@ -132,10 +132,7 @@ private struct TreeBuilder {
         return .more
     }
 
-    /// The path of the collection being built, for messages.
-    private var currentPath: String { stack.last?.path ?? "" }
-
-    /// The path a collection opened now will have inside its parent.
+    /// The path a node added now will have inside its parent.
     private var childPath: String {
         guard let parent = stack.last else { return "" }
         if parent.isMapping {
