@@ -1,0 +1,30 @@
+# The two commands a newcomer needs are `make run` and `make test`; both
+# install missing Debian packages first (as root; otherwise they say what to run).
+
+SWIFT ?= swift
+CONFIG ?= etc/panda/panda.yaml
+PANDA := .build/debug/panda
+
+.PHONY: deps build run test release clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build --product panda
+
+# Until the server and pilot exist, running panda means checking and showing
+# the shipped example configuration.
+run: build
+	$(PANDA) config check -c $(CONFIG)
+	$(PANDA) config show -c $(CONFIG) --queue LOCAL
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+
+release: deps
+	$(SWIFT) build -c release --product panda --static-swift-stdlib
+
+clean:
+	rm -rf .build
