@@ -8,7 +8,7 @@
 /// (KiB, MiB, GiB, TiB, PiB) powers of 1024, as on a disk label and in the
 /// kernel respectively. A bare number is refused: in a configuration it is too
 /// easy to mean megabytes (PanDA's queuedata) and write bytes.
-public struct ByteCount: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct ByteCount: Sendable, Hashable, Comparable, TextCodable {
     public let bytes: Int64
 
     public init(bytes: Int64) { self.bytes = bytes }
@@ -33,23 +33,23 @@ public struct ByteCount: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Parses `2GB`, `1.5GiB`, `512 MiB`, `100B`. Unit letters are matched
     /// without regard to case (`gib`, `Gb` and `GB` are all gigabytes or
     /// gibibytes), since nobody means bits in a configuration file.
-    public init(parsing text: String) throws(UnitParseError) {
+    public init(parsing text: String) throws(ValueParseError) {
         let trimmed = text.trimmingSpaces()
         let (number, unit) = splitNumberAndUnit(trimmed)
         guard let value = parseDecimal(number) else {
-            throw UnitParseError("expected a size such as 2GB or 512MiB, got '\(text)'")
+            throw ValueParseError("expected a size such as 2GB or 512MiB, got '\(text)'")
         }
         guard !unit.isEmpty else {
-            throw UnitParseError("'\(text)' needs a unit, such as \(number)GB or \(number)MiB")
+            throw ValueParseError("'\(text)' needs a unit, such as \(number)GB or \(number)MiB")
         }
         guard let factor = Self.units.first(where: { $0.symbol.lowercased() == unit.lowercased() })?.factor
             ?? (unit.lowercased() == "kb" ? 1_000 : nil)
         else {
-            throw UnitParseError("unknown size unit '\(unit)' in '\(text)'; use B, kB, MB, GB, TB, PB, KiB, MiB, GiB, TiB or PiB")
+            throw ValueParseError("unknown size unit '\(unit)' in '\(text)'; use B, kB, MB, GB, TB, PB, KiB, MiB, GiB, TiB or PiB")
         }
         let total = value.scaled(by: factor)
         guard let bytes = total else {
-            throw UnitParseError("size '\(text)' is too large")
+            throw ValueParseError("size '\(text)' is too large")
         }
         self.bytes = bytes
     }
@@ -65,17 +65,4 @@ public struct ByteCount: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public static func < (a: ByteCount, b: ByteCount) -> Bool { a.bytes < b.bytes }
 
-    // JSON carries the same text a user writes, so `config show --json`
-    // reads back through the same parser.
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

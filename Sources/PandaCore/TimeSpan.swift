@@ -8,7 +8,7 @@
 /// ```
 /// Named `TimeSpan` rather than `Duration` so that it never shadows the
 /// standard library's `Duration`, which the concurrency code uses for sleeps.
-public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct TimeSpan: Sendable, Hashable, Comparable, TextCodable {
     public let milliseconds: Int64
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
@@ -29,10 +29,10 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
     ]
 
     /// Parses one or more number-unit pairs (`1h30m`, `1.5h`, `2d`).
-    public init(parsing text: String) throws(UnitParseError) {
+    public init(parsing text: String) throws(ValueParseError) {
         var rest = Substring(text.trimmingSpaces())
         guard !rest.isEmpty else {
-            throw UnitParseError("expected a duration such as 90s, 30m, 48h or 2d, got an empty value")
+            throw ValueParseError("expected a duration such as 90s, 30m, 48h or 2d, got an empty value")
         }
         var total: Int64 = 0
         while !rest.isEmpty {
@@ -41,16 +41,16 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
             let unit = rest.prefix(while: { $0.isLetter })
             rest = rest.dropFirst(unit.count).drop(while: { $0 == " " })
             guard let value = parseDecimal(String(digits)) else {
-                throw UnitParseError("expected a duration such as 90s, 30m, 48h or 2d, got '\(text)'")
+                throw ValueParseError("expected a duration such as 90s, 30m, 48h or 2d, got '\(text)'")
             }
             guard !unit.isEmpty else {
-                throw UnitParseError("'\(text)' needs a unit, such as \(digits)s, \(digits)m or \(digits)h")
+                throw ValueParseError("'\(text)' needs a unit, such as \(digits)s, \(digits)m or \(digits)h")
             }
             guard let factor = Self.units.first(where: { $0.symbol == unit.lowercased() })?.factor else {
-                throw UnitParseError("unknown duration unit '\(unit)' in '\(text)'; use ms, s, m, h or d")
+                throw ValueParseError("unknown duration unit '\(unit)' in '\(text)'; use ms, s, m, h or d")
             }
             guard let part = value.scaled(by: factor), case (let sum, false) = total.addingReportingOverflow(part) else {
-                throw UnitParseError("duration '\(text)' is too long")
+                throw ValueParseError("duration '\(text)' is too long")
             }
             total = sum
         }
@@ -72,15 +72,4 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
 
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

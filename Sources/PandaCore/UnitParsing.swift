@@ -1,10 +1,3 @@
-/// Why a size or duration could not be read; the message is for the user.
-public struct UnitParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// A non-negative decimal number kept exactly as integer and fraction digits,
 /// so `1.5GiB` becomes an exact byte count without floating-point rounding.
 struct DecimalNumber {

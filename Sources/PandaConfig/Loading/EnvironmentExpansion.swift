@@ -1,3 +1,5 @@
+import PandaCore
+
 /// Expands `${VAR}` and `${VAR:-default}` in scalar values from the
 /// environment, before values are typed, so `maxrss: ${RSS:-2GB}` is a size.
 ///
@@ -7,7 +9,7 @@
 /// `$$` stands for one `$`; a `$` followed by anything else is kept as it is.
 /// As in the shell, the default is used when the variable is unset or empty.
 enum EnvironmentExpansion {
-    static func expand(_ text: String, environment: [String: String]) -> Result<String, ValueProblem> {
+    static func expand(_ text: String, environment: [String: String]) -> Result<String, ValueParseError> {
         guard text.contains("$") else { return .success(text) }
         var result = ""
         var rest = Substring(text)
@@ -25,7 +27,7 @@ enum EnvironmentExpansion {
                 continue
             }
             guard let close = after.firstIndex(of: "}") else {
-                return .failure(ValueProblem("'${' has no closing '}' in '\(text)'"))
+                return .failure(ValueParseError("'${' has no closing '}' in '\(text)'"))
             }
             let inside = after[after.index(after: after.startIndex)..<close]
             let name: Substring
@@ -38,14 +40,14 @@ enum EnvironmentExpansion {
             }
             guard let first = name.first, first == "_" || first.isLetter,
                   name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
-                return .failure(ValueProblem("'${\(inside)}' does not name an environment variable"))
+                return .failure(ValueParseError("'${\(inside)}' does not name an environment variable"))
             }
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 result += value
             } else if let fallback {
                 result += fallback
             } else {
-                return .failure(ValueProblem("environment variable \(name) is not set (write ${\(name):-DEFAULT} to give a default)"))
+                return .failure(ValueParseError("environment variable \(name) is not set (write ${\(name):-DEFAULT} to give a default)"))
             }
             rest = after[after.index(after: close)...]
         }

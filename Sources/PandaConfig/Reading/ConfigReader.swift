@@ -1,4 +1,5 @@
 import Foundation
+import PandaCore
 
 /// Reads one configuration mapping into typed values, the schema asking for
 /// each key it knows. Keys nobody asked for are reported at `finish()` with
@@ -249,12 +250,12 @@ final class ConfigReader {
             report(node.mark, layer, key, "missing value; expected \(T.expectation)")
             return nil
         }
-        switch T.parse(scalar.text) {
-        case .success(let value):
+        do {
+            let value = try T(configText: scalar.text)
             if shouldRecord { record(key, node: node, layer: layer) }
             return value
-        case .failure(let problem):
-            report(node.mark, layer, key, problem.message)
+        } catch {
+            report(node.mark, layer, key, error.message)
             return nil
         }
     }

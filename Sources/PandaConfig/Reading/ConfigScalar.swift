@@ -5,28 +5,30 @@ import PandaCore
 /// by YAML's implicit typing (so `no` is never `false`, and `010` is ten).
 ///
 /// ```swift
-/// extension ListenAddress: ConfigScalar { ... }
-/// reader.value("listen", default: ListenAddress.loopback(25443))
+/// extension ListenAddress: ConfigScalar { static var expectation: String { "HOST:PORT" } }
+/// reader.value("listen", default: ListenAddress(host: "127.0.0.1", port: 25443))
 /// ```
 protocol ConfigScalar {
     /// What a value looks like, for "expected …" messages.
     static var expectation: String { get }
-    /// The value, or a message that says what is wrong with the text.
-    static func parse(_ text: String) -> Result<Self, ValueProblem>
+    /// Reads the text; the error says what is wrong with it, and the reader
+    /// adds file, line and key.
+    init(configText text: String) throws(ValueParseError)
 }
 
-/// A message about one scalar's text; the reader adds file, line and key.
-struct ValueProblem: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
+extension ConfigScalar where Self: TextCodable {
+    init(configText text: String) throws(ValueParseError) {
+        try self.init(parsing: text)
+    }
 }
 
 extension Int: ConfigScalar {
     static var expectation: String { "a whole number" }
-    static func parse(_ text: String) -> Result<Int, ValueProblem> {
-        let digits = text.replacingOccurrences(of: "_", with: "")
-        guard let value = Int(digits) else { return .failure(ValueProblem("expected a whole number, got '\(text)'")) }
-        return .success(value)
+    init(configText text: String) throws(ValueParseError) {
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            throw ValueParseError("expected a whole number, got '\(text)'")
+        }
+        self = value
     }
 }
 
@@ -34,34 +36,29 @@ extension Bool: ConfigScalar {
     static var expectation: String { "true or false" }
     // Only true and false: YAML 1.1's yes/no/on/off turn country codes and
     // answers into booleans by surprise.
-    static func parse(_ text: String) -> Result<Bool, ValueProblem> {
+    init(configText text: String) throws(ValueParseError) {
         switch text.lowercased() {
-        case "true": return .success(true)
-        case "false": return .success(false)
-        default: return .failure(ValueProblem("expected true or false, got '\(text)'"))
+        case "true": self = true
+        case "false": self = false
+        default: throw ValueParseError("expected true or false, got '\(text)'")
         }
     }
 }
 
 extension String: ConfigScalar {
     static var expectation: String { "a string" }
-    static func parse(_ text: String) -> Result<String, ValueProblem> {
-        text.isEmpty ? .failure(ValueProblem("expected a non-empty string")) : .success(text)
+    init(configText text: String) throws(ValueParseError) {
+        guard !text.isEmpty else { throw ValueParseError("expected a non-empty string") }
+        self = text
     }
 }
 
 extension ByteCount: ConfigScalar {
     static var expectation: String { "a size such as 2GB or 512MiB" }
-    static func parse(_ text: String) -> Result<ByteCount, ValueProblem> {
-        do { return .success(try ByteCount(parsing: text)) } catch { return .failure(ValueProblem(error.message)) }
-    }
 }
 
 extension TimeSpan: ConfigScalar {
     static var expectation: String { "a duration such as 90s, 30m, 48h or 2d" }
-    static func parse(_ text: String) -> Result<TimeSpan, ValueProblem> {
-        do { return .success(try TimeSpan(parsing: text)) } catch { return .failure(ValueProblem(error.message)) }
-    }
 }
 
 /// Enumerations read by their raw names, with a suggestion for typos.
@@ -69,10 +66,12 @@ protocol ConfigEnum: ConfigScalar, CaseIterable, RawRepresentable<String> {}
 
 extension ConfigEnum {
     static var expectation: String { "one of " + allCases.map(\.rawValue).joined(separator: ", ") }
-    static func parse(_ text: String) -> Result<Self, ValueProblem> {
-        if let value = Self(rawValue: text) { return .success(value) }
-        let names = allCases.map(\.rawValue)
-        return .failure(ValueProblem("'\(text)' is not \(expectation)\(Suggestion.hint(for: text, in: names))"))
+    init(configText text: String) throws(ValueParseError) {
+        guard let value = Self(rawValue: text) else {
+            let names = Self.allCases.map(\.rawValue)
+            throw ValueParseError("'\(text)' is not \(Self.expectation)\(Suggestion.hint(for: text, in: names))")
+        }
+        self = value
     }
 }
 

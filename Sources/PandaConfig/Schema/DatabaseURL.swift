@@ -1,3 +1,5 @@
+import PandaCore
+
 /// The server's database: the embedded SQLite file or a PostgreSQL server.
 ///
 /// ```yaml
@@ -5,7 +7,7 @@
 /// database: sqlite:state/panda.db                  # next to the configuration file
 /// database: postgres://panda@db.example.org/panda
 /// ```
-public enum DatabaseURL: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum DatabaseURL: Sendable, Hashable, TextCodable {
     case sqlite(path: String)
     case postgres(url: String)
 
@@ -16,37 +18,23 @@ public enum DatabaseURL: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        switch Self.parse(text) {
-        case .success(let value): self = value
-        case .failure(let problem):
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem.message))
+    public init(parsing text: String) throws(ValueParseError) {
+        if text.hasPrefix("sqlite:") {
+            var path = text.dropFirst("sqlite:".count)
+            if path.hasPrefix("//") { path = path.dropFirst(2) }
+            guard !path.isEmpty else { throw ValueParseError("'\(text)' names no database file") }
+            self = .sqlite(path: String(path))
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            guard text.split(separator: "/", omittingEmptySubsequences: true).count >= 3 else {
+                throw ValueParseError("'\(text)' names no database; expected postgres://USER@HOST/DB")
+            }
+            self = .postgres(url: text)
+        } else {
+            throw ValueParseError("expected \(Self.expectation), got '\(text)'")
         }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 
 extension DatabaseURL: ConfigScalar {
     static var expectation: String { "sqlite:PATH or postgres://USER@HOST/DB" }
-
-    static func parse(_ text: String) -> Result<DatabaseURL, ValueProblem> {
-        if text.hasPrefix("sqlite:") {
-            var path = text.dropFirst("sqlite:".count)
-            if path.hasPrefix("//") { path = path.dropFirst(2) }
-            guard !path.isEmpty else { return .failure(ValueProblem("'\(text)' names no database file")) }
-            return .success(.sqlite(path: String(path)))
-        }
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            guard text.split(separator: "/", omittingEmptySubsequences: true).count >= 3 else {
-                return .failure(ValueProblem("'\(text)' names no database; expected postgres://USER@HOST/DB"))
-            }
-            return .success(.postgres(url: text))
-        }
-        return .failure(ValueProblem("expected \(expectation), got '\(text)'"))
-    }
 }
