@@ -13,6 +13,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System C libraries, found through pkg-config; the providers tell
@@ -40,10 +47,27 @@ let package = Package(
                 "PandaCore", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(
+            name: "PandaStore",
+            dependencies: ["PandaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "PandaServer",
+            dependencies: [
+                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "panda",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaSystem",
+                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -58,6 +82,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig"]),
+        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig", "PandaCore"]),
     ]
 )

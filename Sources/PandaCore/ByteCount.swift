@@ -65,4 +65,21 @@ public struct ByteCount: Sendable, Hashable, Comparable, TextCodable {
 
     public static func < (a: ByteCount, b: ByteCount) -> Bool { a.bytes < b.bytes }
 
+
+    /// JSON may carry a number (bytes) from programs or text with a unit
+    /// from people; it is always written as text.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int64.self) {
+            guard number >= 0 else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is negative")
+            }
+            self = ByteCount(bytes: number)
+            return
+        }
+        let text = try container.decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
 }

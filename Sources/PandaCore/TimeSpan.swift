@@ -72,4 +72,21 @@ public struct TimeSpan: Sendable, Hashable, Comparable, TextCodable {
 
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
 
+
+    /// JSON may carry a number (seconds) from programs or text with a unit
+    /// from people; it is always written as text.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int64.self) {
+            guard number >= 0 else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is negative")
+            }
+            self = TimeSpan(milliseconds: number * 1_000)
+            return
+        }
+        let text = try container.decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
 }

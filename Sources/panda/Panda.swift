@@ -3,7 +3,7 @@ import PandaCore
 
 /// `panda`: one executable, the subcommand picks the role.
 @main
-struct Panda: ParsableCommand {
+struct Panda: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "panda",
         abstract: "A pilot-based workload management system for distributed computing.",
@@ -14,5 +14,5 @@ struct Panda: ParsableCommand {
             the pilots, the monitor and the site and queue catalogue.
             """,
         version: PandaVersion.current,
-        subcommands: [ConfigCommand.self])
+        subcommands: [ServerCommand.self, TokenCommand.self, ConfigCommand.self])
 }

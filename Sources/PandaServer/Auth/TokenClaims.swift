@@ -1,0 +1,70 @@
+import PandaCore
+
+/// What a token lets its holder do.
+public enum Scope: String, Sendable, Codable, CaseIterable {
+    /// A user: submit jobs; see and kill their own.
+    case submit
+    /// A pilot: acquire jobs of one queue, report on jobs it holds the lease for.
+    case pilot
+    /// A factory: ask demand for its queues and mint pilot tokens for them.
+    case factory
+    /// A dashboard: read everything.
+    case read
+    /// An operator: everything.
+    case admin
+}
+
+/// The payload of a panda token (a JWT).
+///
+/// ```swift
+/// let claims = TokenClaims(subject: "jdoe", scope: .submit, queues: [], issuedAt: now, expiresAt: now + 86_400)
+/// let token = signer.sign(claims)
+/// ```
+public struct TokenClaims: Sendable, Codable, Equatable {
+    /// The user, pilot or factory name.
+    public var subject: String
+    public var scope: Scope
+    /// Queues the token is limited to (pilot: exactly one; factory: its queues).
+    public var queues: [String]
+    public var issuedAt: Int64
+    public var expiresAt: Int64
+    /// A unique id, for the log.
+    public var id: String
+
+    enum CodingKeys: String, CodingKey {
+        case subject = "sub", scope, queues, issuedAt = "iat", expiresAt = "exp", id = "jti"
+    }
+
+    public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, id: String = LeaseLikeID.make()) {
+        self.subject = subject
+        self.scope = scope
+        self.queues = queues
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.id = id
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        subject = try c.decode(String.self, forKey: .subject)
+        scope = try c.decode(Scope.self, forKey: .scope)
+        queues = try c.decodeIfPresent([String].self, forKey: .queues) ?? []
+        issuedAt = try c.decode(Int64.self, forKey: .issuedAt)
+        expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
+        id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
+    }
+
+    /// Whether the token covers this queue (an empty list covers all, for
+    /// scopes that are not about queues).
+    public func covers(queue: String) -> Bool {
+        queues.isEmpty ? scope == .admin || scope == .read : queues.contains(queue)
+    }
+}
+
+/// Random 64-bit hex ids for tokens.
+public enum LeaseLikeID {
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 16)
+    }
+}

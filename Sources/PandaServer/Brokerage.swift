@@ -1,0 +1,86 @@
+import PandaConfig
+import PandaCore
+
+/// Chooses a queue for a job, like PanDA's generic brokerage: among queues
+/// that are online and fit the job, weight each by
+/// (running + 1) / (activated + assigned + 1), scaled up for the share of
+/// inputs it can read locally, and draw at random among the best few.
+///
+/// ```swift
+/// let queue = try Brokerage(configuration: config).choose(for: spec, load: summary)
+/// ```
+struct Brokerage: Sendable {
+    let queues: [QueueConfig]
+    /// How many of the best-weighted queues the random draw chooses among.
+    static let candidatesDrawn = 5
+
+    init(configuration: PandaConfiguration) {
+        queues = configuration.queues
+    }
+
+    func choose<G: RandomNumberGenerator>(for spec: JobSpec, load: StateSummary, using generator: inout G) throws(BrokerageError) -> QueueConfig {
+        if let name = spec.queue {
+            guard let queue = queues.first(where: { $0.name == name }) else {
+                throw .noQueue("queue \(name) does not exist")
+            }
+            switch queue.status {
+            case .offline: throw .noQueue("queue \(name) is offline")
+            case .brokeroff: throw .noQueue("queue \(name) is brokeroff and takes no new jobs")
+            case .online, .test: break
+            }
+            if let misfit = misfit(spec, queue) { throw .noQueue("queue \(name) does not fit: \(misfit)") }
+            return queue
+        }
+        var reasons: [String] = []
+        var candidates: [(queue: QueueConfig, weight: Double)] = []
+        for queue in queues {
+            guard queue.status.acceptsBrokerage else {
+                reasons.append("\(queue.name): \(queue.status.rawValue)")
+                continue
+            }
+            if let misfit = misfit(spec, queue) {
+                reasons.append("\(queue.name): \(misfit)")
+                continue
+            }
+            candidates.append((queue, weight(of: queue, for: spec, load: load)))
+        }
+        guard !candidates.isEmpty else {
+            throw .noQueue(queues.isEmpty ? "no queues are configured" : "no queue fits: " + reasons.joined(separator: "; "))
+        }
+        let best = candidates.sorted { $0.weight > $1.weight }.prefix(Self.candidatesDrawn)
+        let total = best.reduce(0) { $0 + $1.weight }
+        var point = Double.random(in: 0..<total, using: &generator)
+        for candidate in best {
+            point -= candidate.weight
+            if point < 0 { return candidate.queue }
+        }
+        return best.last!.queue
+    }
+
+    /// What about the job the queue cannot give, or nil when it fits.
+    func misfit(_ spec: JobSpec, _ queue: QueueConfig) -> String? {
+        var problems: [String] = []
+        if spec.resources.cores > queue.corecount { problems.append("needs \(spec.resources.cores) cores, has \(queue.corecount)") }
+        if let memory = spec.resources.memory, memory > queue.maxrss { problems.append("needs \(memory) memory, allows \(queue.maxrss)") }
+        if let disk = spec.resources.disk, disk > queue.maxwdir { problems.append("needs \(disk) disk, allows \(queue.maxwdir)") }
+        if let walltime = spec.resources.walltime, walltime > queue.maxtime { problems.append("needs \(walltime) walltime, allows \(queue.maxtime)") }
+        let missing = spec.software.filter { !queue.software.contains($0) }
+        if !missing.isEmpty { problems.append("lacks software \(missing.joined(separator: ", "))") }
+        return problems.isEmpty ? nil : problems.joined(separator: ", ")
+    }
+
+    private func weight(of queue: QueueConfig, for spec: JobSpec, load: StateSummary) -> Double {
+        let running = [JobState.sent, .starting, .running].reduce(0) { $0 + load.count(queue: queue.name, state: $1) }
+        let waiting = load.count(queue: queue.name, state: .activated) + load.count(queue: queue.name, state: .assigned)
+        var weight = Double(running + 1) / Double(waiting + 1)
+        if !spec.inputs.isEmpty {
+            let local = spec.inputs.count(where: { input in input.replicas.contains { queue.readFrom.contains($0.storage) } })
+            weight *= 1 + 3 * Double(local) / Double(spec.inputs.count)
+        }
+        return weight
+    }
+}
+
+enum BrokerageError: Error {
+    case noQueue(String)
+}

@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+import PandaCore
+
+/// Outermost middleware: whatever goes wrong, the client gets the JSON
+/// envelope with a status, never an HTML page or a dropped connection. Also
+/// counts requests by route and status for /metrics.
+struct ErrorEnvelopeMiddleware: RouterMiddleware {
+    typealias Context = PandaRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let route = request.uri.path
+        do {
+            let response = try await next(request, context)
+            metrics.countRequest(route: route, status: response.status.code)
+            return response
+        } catch let error as APIError {
+            metrics.countRequest(route: route, status: error.status.code)
+            throw error
+        } catch let error as HTTPError {
+            metrics.countRequest(route: route, status: error.status.code)
+            let message = error.status == .notFound ? "no such endpoint: \(request.method) \(route)" : (error.body ?? error.status.reasonPhrase)
+            throw APIError(error.status, message)
+        } catch {
+            metrics.countRequest(route: route, status: 500)
+            context.logger.error("request failed: \(error)", metadata: ["route": "\(route)"])
+            throw APIError(.internalServerError, "internal error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PandaConfig
+import PandaCore
+import PandaStore
+
+/// Every route of the API: the one list the router, the metrics and the
+/// OpenAPI contract test are built from.
+public enum APIRoutes {
+    public struct Route: Sendable, Hashable {
+        public let method: String
+        public let path: String
+    }
+
+    public static let all: [Route] = [
+        Route(method: "POST", path: "/api/v1/job/submit"),
+        Route(method: "POST", path: "/api/v1/job/get_status"),
+        Route(method: "POST", path: "/api/v1/job/get_description"),
+        Route(method: "POST", path: "/api/v1/job/kill"),
+        Route(method: "GET", path: "/api/v1/jobs"),
+        Route(method: "POST", path: "/api/v1/pilot/acquire_jobs"),
+        Route(method: "POST", path: "/api/v1/pilot/update_job"),
+        Route(method: "POST", path: "/api/v1/pilot/update_jobs_bulk"),
+        Route(method: "GET", path: "/api/v1/factory/queue_demand"),
+        Route(method: "POST", path: "/api/v1/factory/pilot_token"),
+        Route(method: "GET", path: "/api/v1/stats/summary"),
+        Route(method: "GET", path: "/healthz"),
+        Route(method: "GET", path: "/metrics"),
+    ]
+}
+
+/// What every handler needs: the store, the configuration, the signer.
+struct ServerContext: Sendable {
+    let store: any JobStore
+    let configuration: PandaConfiguration
+    let signer: TokenSigner
+    let metrics: ServerMetrics
+    let brokerage: Brokerage
+    let shedder: LoadShedder
+    let health: HealthState
+    var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
+
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    func queue(named name: String) throws -> QueueConfig {
+        guard let queue = configuration.queue(named: name) else {
+            let names = configuration.queues.map(\.name)
+            throw APIError(.notFound, "queue \(name) does not exist" + (names.isEmpty ? "" : " (queues: \(names.joined(separator: ", ")))"))
+        }
+        return queue
+    }
+
+    /// Registers every route on the router.
+    func register(on router: Router<PandaRequestContext>) {
+        registerJobRoutes(on: router)
+        registerPilotRoutes(on: router)
+        registerFactoryRoutes(on: router)
+        registerStatsRoutes(on: router)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import PandaConfig
+import PandaCore
+import PandaStore
+
+extension ServerContext {
+    func registerFactoryRoutes(on router: Router<PandaRequestContext>) {
+        router.get("/api/v1/factory/queue_demand") { _, context in
+            let factory = try context.require(.factory, .read)
+            let summary = try await store.summary()
+            let queues = configuration.queues.filter { factory.queues.isEmpty || factory.queues.contains($0.name) }
+            let demand = queues.map { queue in
+                QueueDemand(queue: queue.name, status: queue.status,
+                            activated: summary.count(queue: queue.name, state: .activated),
+                            running: [JobState.sent, .starting, .running, .holding].reduce(0) { $0 + summary.count(queue: queue.name, state: $1) })
+            }
+            return JSONReply.success(QueueDemandResult(queues: demand))
+        }
+        router.post("/api/v1/factory/pilot_token") { request, context in
+            let factory = try context.require(.factory)
+            let ask = try await body.decode(PilotTokenRequest.self, from: request)
+            let queue = try queue(named: ask.queue)
+            guard factory.covers(queue: queue.name) || factory.scope == .admin else {
+                throw APIError.forbidden("this factory token does not cover queue \(queue.name)")
+            }
+            // Long enough for the pilot's whole batch slot, no longer.
+            let now = Int64(Self.now)
+            let lifetime = Int64(queue.pilots.walltime.seconds) + 3600
+            let claims = TokenClaims(subject: "pilot@\(factory.subject)", scope: .pilot, queues: [queue.name],
+                                     issuedAt: now, expiresAt: now + lifetime)
+            return JSONReply.success(PilotTokenResult(token: try signer.sign(claims), expiresAt: claims.expiresAt))
+        }
+    }
+
+    func registerStatsRoutes(on router: Router<PandaRequestContext>) {
+        router.get("/api/v1/stats/summary") { _, context in
+            _ = try context.require(.submit, .read, .factory, .pilot)
+            return JSONReply.success(try await store.summary())
+        }
+        router.get("/healthz") { _, _ in
+            let healthy = health.isHealthy
+            return JSONReply.envelope(Envelope(success: healthy, message: healthy ? "ok" : health.problem, data: EmptyData()),
+                                      status: healthy ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+}
+
+/// `factory/pilot_token`: a token for one pilot of one queue.
+public struct PilotTokenRequest: Sendable, Codable {
+    public var queue: String
+    public init(queue: String) { self.queue = queue }
+}
+
+public struct PilotTokenResult: Sendable, Codable {
+    public var token: String
+    public var expiresAt: Int64
+    enum CodingKeys: String, CodingKey {
+        case token
+        case expiresAt = "expires_at"
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import PandaConfig
+import PandaCore
+import PandaStore
+
+extension ServerContext {
+    func registerJobRoutes(on router: Router<PandaRequestContext>) {
+        router.post("/api/v1/job/submit") { request, context in
+            let caller = try context.require(.submit)
+            let submission = try await body.decode(SubmitRequest.self, from: request)
+            return JSONReply.success(try await submit(submission, owner: caller.subject))
+        }
+        router.post("/api/v1/job/get_status") { request, context in
+            let caller = try context.require(.submit, .read)
+            let ids = try await body.decode(JobIDsRequest.self, from: request).jobIDs
+            guard ids.count <= 10_000 else { throw APIError(.contentTooLarge, "at most 10000 job ids per request") }
+            return JSONReply.success(try await store.status(of: ids, owner: caller.ownerFilter))
+        }
+        router.post("/api/v1/job/get_description") { request, context in
+            let caller = try context.require(.submit, .read)
+            let id = try await body.decode(JobIDRequest.self, from: request).jobID
+            guard let description = try await store.describe(id, owner: caller.ownerFilter) else {
+                throw APIError(.notFound, "job \(id) does not exist or is not yours")
+            }
+            return JSONReply.success(description)
+        }
+        router.post("/api/v1/job/kill") { request, context in
+            let caller = try context.require(.submit)
+            let ids = try await body.decode(JobIDsRequest.self, from: request).jobIDs
+            guard ids.count <= 10_000 else { throw APIError(.contentTooLarge, "at most 10000 job ids per request") }
+            return JSONReply.success(try await store.kill(ids, owner: caller.ownerFilter, now: Self.now))
+        }
+        router.get("/api/v1/jobs") { request, context in
+            let caller = try context.require(.submit, .read)
+            return JSONReply.success(try await store.list(try filter(from: request, caller: caller)))
+        }
+    }
+
+    func submit(_ submission: SubmitRequest, owner: String) async throws -> SubmitResult {
+        let limit = configuration.server.limits.jobsPerRequest
+        guard !submission.jobs.isEmpty else { throw APIError(.badRequest, "jobs is empty") }
+        guard submission.jobs.count <= limit else {
+            throw APIError(.contentTooLarge, "\(submission.jobs.count) jobs in one request; at most \(limit) (server.limits.jobs_per_request)")
+        }
+        var problems: [String] = []
+        for (index, job) in submission.jobs.enumerated() {
+            problems += job.problems().map { "jobs[\(index)].\($0)" }
+        }
+        guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+
+        let load = try await store.summary()
+        var generator = SystemRandomNumberGenerator()
+        var jobs: [NewJob] = []
+        jobs.reserveCapacity(submission.jobs.count)
+        for (index, spec) in submission.jobs.enumerated() {
+            let queue: QueueConfig
+            do {
+                queue = try brokerage.choose(for: spec, load: load, using: &generator)
+            } catch .noQueue(let reason) {
+                throw APIError(.badRequest, "jobs[\(index)]: \(reason)")
+            }
+            jobs.append(NewJob(
+                spec: spec, owner: owner, queue: queue.name,
+                maxAttempts: spec.maxAttempts ?? configuration.server.maxAttempts,
+                cores: spec.resources.cores, memory: spec.resources.memory ?? queue.maxrss,
+                disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.maxtime))
+        }
+        return SubmitResult(jobs: try await store.submit(jobs, now: Self.now))
+    }
+
+    private func filter(from request: Request, caller: TokenClaims) throws -> JobFilter {
+        let query = request.uri.queryParameters
+        var filter = JobFilter(owner: caller.ownerFilter)
+        if let owner = query["owner"].map(String.init) {
+            guard caller.ownerFilter == nil || caller.ownerFilter == owner else {
+                throw APIError.forbidden("a submit token lists only its own jobs")
+            }
+            filter.owner = owner
+        }
+        if let state = query["state"].map(String.init) {
+            guard let value = JobState(rawValue: state) else { throw APIError(.badRequest, "state '\(state)' is not a job state") }
+            filter.state = value
+        }
+        filter.queue = query["queue"].map(String.init)
+        if let task = query["task"] {
+            guard let value = Int64(task) else { throw APIError(.badRequest, "task '\(task)' is not a number") }
+            filter.taskID = value
+        }
+        if let before = query["before"] {
+            guard let value = Int64(before) else { throw APIError(.badRequest, "before '\(before)' is not a job id") }
+            filter.before = value
+        }
+        if let limit = query["limit"] {
+            guard let value = Int(limit), (1...1000).contains(value) else { throw APIError(.badRequest, "limit must be 1 to 1000") }
+            filter.limit = value
+        }
+        return filter
+    }
+}
+
+
+extension TokenClaims {
+    /// Users see their own jobs; readers, operators see all.
+    var ownerFilter: String? { scope == .submit ? subject : nil }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import PandaConfig
+import PandaCore
+import PandaStore
+import Synchronization
+
+extension ServerContext {
+    func registerPilotRoutes(on router: Router<PandaRequestContext>) {
+        router.post("/api/v1/pilot/acquire_jobs") { request, context in
+            let pilot = try context.require(.pilot)
+            let ask = try await body.decode(AcquireRequest.self, from: request)
+            guard pilot.covers(queue: ask.queue) else {
+                throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")
+            }
+            guard (1...100).contains(ask.nJobs) else { throw APIError(.badRequest, "n_jobs must be 1 to 100") }
+            let queue = try queue(named: ask.queue)
+            guard queue.status.servesPilots else {
+                return JSONReply.success(AcquireResult(jobs: []), message: "queue \(queue.name) is offline")
+            }
+            return try await shedder.admit {
+                let started = ContinuousClock.now
+                let claimed = try await store.claim(ClaimRequest(
+                    queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject, cores: ask.cores,
+                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), now: Self.now)
+                metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
+                let limits = limits(of: queue)
+                let jobs = claimed.map { job in
+                    var jobLimits = limits
+                    jobLimits.cores = job.cores
+                    jobLimits.memory = job.memory
+                    jobLimits.disk = job.disk
+                    jobLimits.walltime = job.walltime
+                    return DispatchedJob(id: job.id, attempt: job.attempt, lease: job.lease, spec: job.spec, limits: jobLimits)
+                }
+                return JSONReply.success(AcquireResult(jobs: jobs), message: jobs.isEmpty ? "no job fits" : "")
+            }
+        }
+        router.post("/api/v1/pilot/update_job") { request, context in
+            _ = try context.require(.pilot)
+            let update = try await body.decode(JobUpdate.self, from: request)
+            return try await shedder.admit {
+                do throws(StoreError) {
+                    return JSONReply.success(try await store.update(update, now: Self.now))
+                } catch {
+                    throw APIError(error)
+                }
+            }
+        }
+        router.post("/api/v1/pilot/update_jobs_bulk") { request, context in
+            _ = try context.require(.pilot)
+            let updates = try await body.decode(BulkUpdateRequest.self, from: request).updates
+            guard updates.count <= 1000 else { throw APIError(.contentTooLarge, "at most 1000 updates per request") }
+            return try await shedder.admit {
+                let results = try await store.updateMany(updates, now: Self.now)
+                let items = zip(updates, results).map { update, result in
+                    switch result {
+                    case .success(let reply):
+                        return BulkUpdateItem(jobID: update.jobID, success: true, status: 200, message: "", reply: reply)
+                    case .failure(let error):
+                        let api = APIError(error)
+                        return BulkUpdateItem(jobID: update.jobID, success: false, status: api.status.code, message: api.message, reply: nil)
+                    }
+                }
+                return JSONReply.success(BulkUpdateResult(results: items))
+            }
+        }
+    }
+
+    /// What a pilot needs to know of the queue to run a job there.
+    func limits(of queue: QueueConfig) -> JobLimits {
+        var writeTo: [String: String] = [:]
+        for endpoint in configuration.storageEndpoints where !endpoint.readOnly {
+            writeTo[endpoint.name] = endpoint.url.string
+        }
+        return JobLimits(
+            cores: queue.corecount, memory: queue.maxrss, disk: queue.maxwdir, walltime: queue.maxtime,
+            heartbeat: queue.heartbeat, loopingLimit: queue.loopingLimit, stdoutLimit: queue.stdoutLimit,
+            containerCommand: queue.containerCommand, writeTo: writeTo, copytools: queue.copytools,
+            defaultDestination: queue.writeTo)
+    }
+}
+
+/// Sheds pilot load before the store drowns: past a number of requests
+/// waiting on the store, pilots get 429 with Retry-After and come back later,
+/// instead of every request slowing down together.
+final class LoadShedder: Sendable {
+    private let inFlight = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func admit(_ body: () async throws -> Response) async throws -> Response {
+        let waiting = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+        guard waiting <= limit else {
+            var error = APIError(.tooManyRequests, "the server is busy; retry after a second")
+            error.headers[.retryAfter] = "1"
+            throw error
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PandaCore
+import PandaStore
+import PandaSystem
+import ServiceLifecycle
+import Synchronization
+
+/// Whether the server can still do its job, as /healthz and the watchdog see it.
+final class HealthState: Sendable {
+    private let state = Mutex<(lastSuccess: ContinuousClock.Instant?, problem: String, probing: Bool)>((nil, "starting", false))
+    let staleness: Duration
+
+    init(staleness: Duration) {
+        self.staleness = staleness
+    }
+
+    /// Healthy while the last successful store probe is recent.
+    var isHealthy: Bool {
+        state.withLock { state in
+            guard let last = state.lastSuccess else { return false }
+            return ContinuousClock.now - last < staleness
+        }
+    }
+
+    var problem: String {
+        state.withLock { $0.lastSuccess == nil ? $0.problem : "the store has not committed for \(staleness): \($0.problem)" }
+    }
+
+    /// Starts a probe unless one is still out (a wedged store holds one forever).
+    func beginProbe() -> Bool {
+        state.withLock { state in
+            guard !state.probing else { return false }
+            state.probing = true
+            return true
+        }
+    }
+
+    func endProbe(error: Error?) {
+        state.withLock { state in
+            state.probing = false
+            if let error { state.problem = "\(error)" } else { state.lastSuccess = .now }
+        }
+    }
+}
+
+/// Proves the server alive to systemd: probes the store, sends `WATCHDOG=1`
+/// only while probes succeed, and keeps `STATUS=` and the job gauges current.
+struct HealthService: Service {
+    let store: any JobStore
+    let health: HealthState
+    let metrics: ServerMetrics
+    let systemd: SystemdNotifier
+    let logger: Logger
+
+    /// Half the watchdog interval systemd asked for, or one second.
+    var tick: Duration { systemd.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(1) }
+
+    func run() async throws {
+        var sinceStatus = Duration.seconds(60)
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully {
+                if health.beginProbe() {
+                    let store = store, health = health
+                    Task {
+                        do { try await store.probe(); health.endProbe(error: nil) } catch { health.endProbe(error: error) }
+                    }
+                }
+                if health.isHealthy, systemd.watchdogInterval != nil {
+                    systemd.watchdog()
+                }
+                sinceStatus += tick
+                if sinceStatus >= .seconds(5) {
+                    sinceStatus = .zero
+                    await reportStatus()
+                }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+            }
+        } onGracefulShutdown: {
+            systemd.stopping()
+        }
+    }
+
+    private func reportStatus() async {
+        guard let summary = try? await store.summary() else { return }
+        metrics.recordStates(summary)
+        let running = [JobState.sent, .starting, .running].reduce(0) { $0 + summary.total($1) }
+        var text = "\(summary.total(.activated)) activated, \(running) running, \(summary.total(.finished)) finished, "
+            + "\(summary.total(.failed)) failed; \(metrics.dispatchesLastMinute) dispatches/min"
+        if !health.isHealthy { text += "; UNHEALTHY: \(health.problem)" }
+        systemd.status(text)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import PandaCore
+
+extension SQLiteJobStore {
+    static let statusColumns = """
+        id, task_id, name, owner, queue, state, attempt, max_attempts, priority, error_code, error_diag,
+        created_at, state_changed_at
+        """
+
+    static func status(from row: Row) -> JobStatus {
+        JobStatus(id: row[0], taskID: row[1], name: row[2], owner: row[3], queue: row[4],
+                  state: JobState(rawValue: row[5]) ?? .failed, attempt: row[6], maxAttempts: row[7], priority: row[8],
+                  errorCode: row[9], errorDiag: row[10], createdAt: row[11], stateChangedAt: row[12])
+    }
+
+    static func status(_ db: Database, ids: [Int64], owner: String?) throws -> [JobStatus] {
+        let statement = try db.cachedStatement(sql: "SELECT \(statusColumns) FROM jobs WHERE id = ?")
+        return try ids.compactMap { id in
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+            let status = Self.status(from: row)
+            return owner == nil || owner == status.owner ? status : nil
+        }
+    }
+
+    static func describe(_ db: Database, id: Int64, owner: String?) throws -> JobDescription? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT \(statusColumns), spec, pilot, node, exit_code, cpu_seconds, max_rss, outputs FROM jobs WHERE id = ?
+            """, arguments: [id]) else { return nil }
+        let status = Self.status(from: row)
+        guard owner == nil || owner == status.owner else { return nil }
+        let decoder = JSONDecoder()
+        let spec = try decoder.decode(JobSpec.self, from: Data((row[13] as String).utf8))
+        let outputs = try (row[19] as String?).map { try decoder.decode([StoredFile].self, from: Data($0.utf8)) } ?? []
+        let history = try Row.fetchAll(db, sql: """
+            SELECT attempt, state, at, reason, error_code FROM job_events WHERE job_id = ? ORDER BY rowid
+            """, arguments: [id]).map { event in
+            JobEvent(attempt: event[0], state: JobState(rawValue: event[1]) ?? .failed, at: event[2], reason: event[3], errorCode: event[4])
+        }
+        return JobDescription(status: status, spec: spec, pilot: row[14], node: row[15], exitCode: row[16],
+                              cpuSeconds: row[17], maxRSS: (row[18] as Int64?).map { ByteCount(bytes: $0) },
+                              outputs: outputs, history: history)
+    }
+
+    /// Newest first, by id, with keyset paging: a page costs the same however deep it is.
+    static func list(_ db: Database, _ filter: JobFilter) throws -> JobPage {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let owner = filter.owner { conditions.append("owner = ?"); arguments += [owner] }
+        if let state = filter.state { conditions.append("state = ?"); arguments += [state.rawValue] }
+        if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
+        if let task = filter.taskID { conditions.append("task_id = ?"); arguments += [task] }
+        if let before = filter.before { conditions.append("id < ?"); arguments += [before] }
+        let limit = max(1, min(filter.limit, 1000))
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments += [limit + 1]
+        let rows = try Row.fetchAll(db, sql: "SELECT \(statusColumns) FROM jobs \(whereClause) ORDER BY id DESC LIMIT ?",
+                                    arguments: arguments)
+        let jobs = rows.prefix(limit).map(status(from:))
+        return JobPage(jobs: Array(jobs), next: rows.count > limit ? jobs.last?.id : nil)
+    }
+
+    static func summary(_ db: Database) throws -> StateSummary {
+        var queues: [String: [String: Int]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT queue, state, n FROM state_counts WHERE n != 0") {
+            queues[row[0], default: [:]][row[1]] = row[2]
+        }
+        return StateSummary(queues: queues)
+    }
+}

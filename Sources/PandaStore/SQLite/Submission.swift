@@ -1,0 +1,29 @@
+import Foundation
+import GRDB
+import PandaCore
+
+extension SQLiteJobStore {
+    static func insert(_ db: Database, _ jobs: [NewJob], now: Double) throws -> [SubmittedJob] {
+        let encoder = JSONEncoder()
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO jobs (task_id, name, owner, queue, state, priority, attempt, max_attempts, cores, memory, disk,
+                walltime, spec, created_at, state_changed_at)
+            VALUES (?, ?, ?, ?, 'activated', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var submitted: [SubmittedJob] = []
+        submitted.reserveCapacity(jobs.count)
+        for job in jobs {
+            let spec = String(decoding: try encoder.encode(job.spec), as: UTF8.self)
+            try insert.execute(arguments: [
+                job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,
+                job.memory.bytes, job.disk.bytes, job.walltime.milliseconds / 1000, spec, now, now,
+            ])
+            let id = db.lastInsertedRowID
+            try JobMoves.appendEvent(db, job: id, attempt: 1, state: .activated, now: now,
+                                     reason: "submitted by \(job.owner), brokered to \(job.queue)", errorCode: nil, lease: nil)
+            try JobMoves.count(db, queue: job.queue, state: .activated, by: 1)
+            submitted.append(SubmittedJob(id: id, queue: job.queue, state: .activated))
+        }
+        return submitted
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import PandaCore
+
+extension SQLiteJobStore {
+    /// Applies one pilot report. Order of checks: the job exists; the report
+    /// is about the current attempt under its lease (or repeats an earlier
+    /// attempt's final report, which is acknowledged and ignored); a final job
+    /// accepts only the same final report again; the move is in the table.
+    static func apply(_ db: Database, _ update: JobUpdate, now: Double) throws(StoreError) -> UpdateReply {
+        do {
+            guard let job = try CurrentJob.fetch(db, id: update.jobID) else { throw StoreError.notFound(update.jobID) }
+            guard update.attempt == job.attempt, update.lease == job.lease else {
+                if let final = try finalState(db, job: job.id, attempt: update.attempt, lease: update.lease), final == update.state {
+                    return UpdateReply(state: final, command: nil)
+                }
+                throw StoreError.staleLease(job: job.id, attempt: update.attempt, current: job.attempt)
+            }
+            guard update.state.isPilotReportable else {
+                throw StoreError.invalid("a pilot reports starting, running, holding, finished or failed, not \(update.state.rawValue)")
+            }
+            if job.state.isFinal {
+                // The same final report again (a retried request) is fine; another is a contradiction.
+                let sameReport = job.state == update.state || (job.state == .cancelled && update.state == .failed)
+                guard sameReport else { throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state) }
+                return UpdateReply(state: job.state, command: nil)
+            }
+            guard job.state.canMove(to: update.state) else {
+                throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state)
+            }
+            let state = try move(db, job: job, by: update, now: now)
+            let command: PilotCommand? = state.isFinal || state == .activated ? nil : job.command.flatMap(PilotCommand.init(rawValue:))
+            return UpdateReply(state: state, command: command)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    /// The final state an earlier attempt ended in under this lease, if any.
+    private static func finalState(_ db: Database, job: Int64, attempt: Int, lease: String) throws -> JobState? {
+        let state = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT state FROM job_events
+            WHERE job_id = ? AND attempt = ? AND lease = ? AND state IN ('finished', 'failed', 'cancelled')
+            """), arguments: [job, attempt, lease])
+        return state.flatMap(JobState.init(rawValue:))
+    }
+
+    private static func move(_ db: Database, job: CurrentJob, by update: JobUpdate, now: Double) throws -> JobState {
+        let outputs = try update.outputs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try db.cachedStatement(sql: """
+            UPDATE jobs SET heartbeat_at = ?, exit_code = coalesce(?, exit_code), cpu_seconds = coalesce(?, cpu_seconds),
+                max_rss = coalesce(?, max_rss), outputs = coalesce(?, outputs)
+            WHERE id = ?
+            """).execute(arguments: [now, update.exitCode, update.cpuSeconds, update.maxRSS?.bytes, outputs, job.id])
+        switch update.state {
+        case .failed:
+            let code = ErrorCode.lookup(update.errorCode ?? ErrorCode.catalogue[1305]!.number)
+            if job.command == PilotCommand.kill.rawValue {
+                try JobMoves.cancel(db, job: job, code: .killedByServer, diagnostic: update.errorDiag, now: now)
+                return .cancelled
+            }
+            return try JobMoves.fail(db, job: job, code: code, diagnostic: update.errorDiag, now: now)
+        default:
+            guard update.state != job.state else { return job.state }   // a heartbeat
+            try db.cachedStatement(sql: """
+                UPDATE jobs SET state = ?, state_changed_at = ?, error_code = NULL, error_diag = NULL WHERE id = ?
+                """).execute(arguments: [update.state.rawValue, now, job.id])
+            try JobMoves.record(db, job: job, to: update.state, now: now,
+                                lease: update.state.isFinal ? job.lease : nil)
+            return update.state
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import PandaCore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
+/// written by one group-committing writer and read by a pool of readers.
+///
+/// ```swift
+/// let store = try SQLiteJobStore(path: "/var/lib/panda/panda.db")
+/// Task { await store.run() }         // the writer
+/// ```
+public final class SQLiteJobStore: JobStore {
+    private let pool: DatabasePool
+    private let writer: GroupCommitWriter
+
+    /// Opens (creating if needed) and migrates the database.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "panda"
+        // An answered request must survive power loss: fsync at every commit.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        // Another process holding the write lock (a backup, sqlite3 by hand)
+        // makes writes wait this long before failing.
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        writer = GroupCommitWriter(pool: pool)
+    }
+
+    /// Runs the writer until `close()`; start it before using the store.
+    public func run() async {
+        await writer.run()
+    }
+
+    /// Stops taking writes, commits what was accepted, and lets `run()` return.
+    public func close() {
+        writer.stop()
+    }
+
+    public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
+        try await writer.write { db in try Self.insert(db, jobs, now: now) }
+    }
+
+    public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
+        try await writer.write { db in try Self.claim(db, request, now: now) }
+    }
+
+    public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
+        let result: Result<UpdateReply, StoreError>
+        do {
+            // A refused update changes nothing, so it is a value here, not a
+            // rollback of the batch it shares.
+            result = try await writer.write { db in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
+        } catch {
+            throw .database(String(describing: error))
+        }
+        return try result.get()
+    }
+
+    public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
+        try await writer.write { db in
+            updates.map { update in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
+        }
+    }
+
+    public func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult] {
+        try await writer.write { db in try Self.kill(db, ids, owner: owner, now: now) }
+    }
+
+    public func sweep(_ timeouts: SweepTimeouts, now: Double) async throws -> SweepReport {
+        try await writer.write { db in try Self.sweep(db, timeouts, now: now) }
+    }
+
+    public func status(of ids: [Int64], owner: String?) async throws -> [JobStatus] {
+        try await pool.read { db in try Self.status(db, ids: ids, owner: owner) }
+    }
+
+    public func describe(_ id: Int64, owner: String?) async throws -> JobDescription? {
+        try await pool.read { db in try Self.describe(db, id: id, owner: owner) }
+    }
+
+    public func list(_ filter: JobFilter) async throws -> JobPage {
+        try await pool.read { db in try Self.list(db, filter) }
+    }
+
+    public func summary() async throws -> StateSummary {
+        try await pool.read { db in try Self.summary(db) }
+    }
+
+    public func probe() async throws {
+        let now = Date().timeIntervalSince1970
+        try await writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?)", arguments: [now])
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Logging
+import PandaServer
+import PandaSystem
+
+/// `panda server`: runs the central server until SIGTERM or SIGINT.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the panda server: job queue, brokerage, dispatcher, sweeper and HTTP API.",
+        discussion: """
+            Reads the server section and the queue catalogue of the configuration. Under systemd \
+            (Type=notify) it reports READY=1 once listening, STATUS= with live figures, and \
+            WATCHDOG=1 while its store can commit; it logs to the journal with structured fields.
+            """)
+
+    @OptionGroup var file: ConfigFileOption
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let loaded = try file.load()
+        LoggingSetup.bootstrap(role: "server", level: logLevel)
+        let logger = Logger(label: "panda.server")
+        do {
+            try await PandaServerRole(configuration: loaded.configuration, logger: logger).run()
+        } catch {
+            logger.critical("panda server stopped: \(error)")
+            printError("panda server: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
