@@ -75,14 +75,16 @@ let package = Package(
         .testTarget(
             name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"],
             exclude: ["Fixtures"]),
+        // Helpers several test targets share: a notify socket, a server process.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "PandaSystemTests",
             dependencies: [
-                "PandaSystem",
+                "PandaSystem", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig", "PandaCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "TestSupport"]),
     ]
 )

@@ -44,7 +44,10 @@ public struct PandaServerRole {
         let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: server.signingKey))
         let metrics = ServerMetrics()
         let systemd = SystemdNotifier()
-        let health = HealthState(staleness: max((systemd.watchdogInterval ?? .seconds(1)) * 3, .seconds(3)))
+        // Unhealthy once the store has not committed a probe for two ticks of
+        // the health loop: long enough for a slow fsync, short enough that
+        // systemd's watchdog notices a wedged store well within WatchdogSec.
+        let health = HealthState(staleness: max(HealthService.tick(for: systemd) * 2, .seconds(1)))
         let context = ServerContext(
             store: store, configuration: configuration, signer: signer, metrics: metrics,
             brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: 4096), health: health)

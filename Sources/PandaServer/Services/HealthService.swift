@@ -53,8 +53,12 @@ struct HealthService: Service {
     let systemd: SystemdNotifier
     let logger: Logger
 
-    /// Half the watchdog interval systemd asked for, or one second.
-    var tick: Duration { systemd.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(1) }
+    /// Half the watchdog interval systemd asked for (at most 5 s), or one second.
+    static func tick(for systemd: SystemdNotifier) -> Duration {
+        systemd.watchdogInterval.map { min($0, .seconds(5)) } ?? .seconds(1)
+    }
+
+    var tick: Duration { Self.tick(for: systemd) }
 
     func run() async throws {
         var sinceStatus = Duration.seconds(60)
