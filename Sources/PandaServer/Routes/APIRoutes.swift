@@ -11,6 +11,11 @@ public enum APIRoutes {
     public struct Route: Sendable, Hashable {
         public let method: String
         public let path: String
+
+        public init(method: String, path: String) {
+            self.method = method
+            self.path = path
+        }
     }
 
     public static let all: [Route] = [
