@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "panda", targets: ["panda"]),
+        .executable(name: "panda-dispatch-bench", targets: ["DispatchBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,6 +76,9 @@ let package = Package(
         .testTarget(
             name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"],
             exclude: ["Fixtures"]),
+        // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
+        .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
+
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

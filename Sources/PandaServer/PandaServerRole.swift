@@ -50,11 +50,11 @@ public struct PandaServerRole {
         let health = HealthState(staleness: max(HealthService.tick(for: systemd) * 2, .seconds(1)))
         let context = ServerContext(
             store: store, configuration: configuration, signer: signer, metrics: metrics,
-            brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: 4096), health: health)
+            brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: server.limits.inFlight), health: health)
 
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
-        router.add(middleware: AuthMiddleware(signer: signer))
+        router.add(middleware: AuthMiddleware(tokens: VerifiedTokens(signer: signer)))
         context.register(on: router)
 
         let listen = server.listen

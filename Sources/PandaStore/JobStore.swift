@@ -89,7 +89,9 @@ public struct ClaimedJob: Sendable {
     public var id: Int64
     public var attempt: Int
     public var lease: String
-    public var spec: JobSpec
+    /// The spec as stored: JSON the server passes on to the pilot as it is,
+    /// so the dispatcher's hot path never decodes and re-encodes it.
+    public var specJSON: String
     public var cores: Int
     public var memory: ByteCount
     public var disk: ByteCount

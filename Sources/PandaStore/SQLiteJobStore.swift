@@ -45,7 +45,9 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
-        try await writer.write { db in try Self.insert(db, jobs, now: now) }
+        let encoder = JSONEncoder()
+        let specs = try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) }
+        return try await writer.write { db in try Self.insert(db, jobs, specs: specs, now: now) }
     }
 
     public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {

@@ -25,8 +25,13 @@ enum PandaProcess {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], inheritEnvironment: Bool = false) throws -> Result {
+        try runTool(binary, arguments, environment: environment, inheritEnvironment: inheritEnvironment)
+    }
+
+    /// Runs any program (openssl, curl) the same way.
+    static func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:], inheritEnvironment: Bool = false) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = inheritEnvironment ? ProcessInfo.processInfo.environment : ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }

@@ -44,7 +44,7 @@ final class ServerProcess: @unchecked Sendable {
     var databasePath: String { directory + "/state/panda.db" }
     var logPath: String { directory + "/server.log" }
 
-    func start() throws {
+    func start(scheme: String = "http", caFile: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PandaProcess.binary)
         process.arguments = ["server", "-c", configPath]
@@ -61,7 +61,13 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if !process.isRunning { throw ServerProcessError("server exited at start: \(log_())") }
-            if let (status, _) = try? syncGet("/healthz"), status == 200 { return }
+            if scheme == "https", let caFile {
+                // URLSession cannot be told to trust one certificate here; curl can.
+                let probe = try PandaProcess.runTool("/usr/bin/curl", ["-sf", "--cacert", caFile, "https://127.0.0.1:\(port)/healthz"])
+                if probe.status == 0 { return }
+            } else if let (status, _) = try? syncGet("/healthz"), status == 200 {
+                return
+            }
             usleep(50_000)
         }
         throw ServerProcessError("server did not become healthy: \(log_())")

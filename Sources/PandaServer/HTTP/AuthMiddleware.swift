@@ -5,7 +5,7 @@ import Hummingbird
 /// in the context; what each route allows is decided by the route.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = PandaRequestContext
-    let signer: TokenSigner
+    let tokens: VerifiedTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
@@ -14,7 +14,9 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         do {
-            context.identity = try signer.verify(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
+            // Plain slicing: Foundation's trimming cost a few percent of every request.
+            let token = header.utf8.dropFirst("Bearer ".count).drop { $0 == UInt8(ascii: " ") }
+            context.identity = try tokens.claims(for: String(Substring(token)))
         } catch {
             throw APIError.unauthorized(error.description)
         }

@@ -44,6 +44,7 @@ struct ServerContext: Sendable {
     let brokerage: Brokerage
     let shedder: LoadShedder
     let health: HealthState
+    let dispatchReply = DispatchReply()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
 
     static var now: Double { Date().timeIntervalSince1970 }

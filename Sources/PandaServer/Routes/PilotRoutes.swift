@@ -24,16 +24,8 @@ extension ServerContext {
                     queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject, cores: ask.cores,
                     memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), now: Self.now)
                 metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
-                let limits = limits(of: queue)
-                let jobs = claimed.map { job in
-                    var jobLimits = limits
-                    jobLimits.cores = job.cores
-                    jobLimits.memory = job.memory
-                    jobLimits.disk = job.disk
-                    jobLimits.walltime = job.walltime
-                    return DispatchedJob(id: job.id, attempt: job.attempt, lease: job.lease, spec: job.spec, limits: jobLimits)
-                }
-                return JSONReply.success(AcquireResult(jobs: jobs), message: jobs.isEmpty ? "no job fits" : "")
+                let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:))
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
             }
         }
         router.post("/api/v1/pilot/update_job") { request, context in

@@ -18,7 +18,6 @@ extension SQLiteJobStore {
             UPDATE jobs SET state = 'sent', lease = ?, pilot = ?, node = ?, command = NULL, state_changed_at = ?, heartbeat_at = ?
             WHERE id = ? AND state = 'activated'
             """)
-        let decoder = JSONDecoder()
         var claimed: [ClaimedJob] = []
         for row in candidates {
             let id: Int64 = row[0]
@@ -29,8 +28,7 @@ extension SQLiteJobStore {
             let job = CurrentJob(id: id, queue: request.queue, state: .activated, attempt: attempt, maxAttempts: row[7],
                                  lease: lease, command: nil, owner: row[8])
             try JobMoves.record(db, job: job, to: .sent, now: now, reason: "to pilot \(request.pilot ?? "?") on \(request.node)", lease: lease)
-            let spec = try decoder.decode(JobSpec.self, from: Data((row[2] as String).utf8))
-            claimed.append(ClaimedJob(id: id, attempt: attempt, lease: lease, spec: spec, cores: row[3],
+            claimed.append(ClaimedJob(id: id, attempt: attempt, lease: lease, specJSON: row[2], cores: row[3],
                                       memory: ByteCount(bytes: row[4]), disk: ByteCount(bytes: row[5]),
                                       walltime: .seconds(row[6])))
         }

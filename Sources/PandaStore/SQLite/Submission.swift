@@ -3,8 +3,9 @@ import GRDB
 import PandaCore
 
 extension SQLiteJobStore {
-    static func insert(_ db: Database, _ jobs: [NewJob], now: Double) throws -> [SubmittedJob] {
-        let encoder = JSONEncoder()
+    /// `specs` are the jobs' specs as JSON, encoded by the caller outside the
+    /// writer's transaction, which only one request can be in at a time.
+    static func insert(_ db: Database, _ jobs: [NewJob], specs: [String], now: Double) throws -> [SubmittedJob] {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO jobs (task_id, name, owner, queue, state, priority, attempt, max_attempts, cores, memory, disk,
                 walltime, spec, created_at, state_changed_at)
@@ -12,8 +13,7 @@ extension SQLiteJobStore {
             """)
         var submitted: [SubmittedJob] = []
         submitted.reserveCapacity(jobs.count)
-        for job in jobs {
-            let spec = String(decoding: try encoder.encode(job.spec), as: UTF8.self)
+        for (job, spec) in zip(jobs, specs) {
             try insert.execute(arguments: [
                 job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,
                 job.memory.bytes, job.disk.bytes, job.walltime.milliseconds / 1000, spec, now, now,

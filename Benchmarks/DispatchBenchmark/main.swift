@@ -1,0 +1,139 @@
+import Foundation
+
+// Dispatch benchmark: starts a real `panda server` (the binary given, on a
+// fresh SQLite file with synchronous=FULL), queues jobs, and runs N simulated
+// pilots that each loop acquire → update running → update finished over
+// keep-alive HTTP. Prints dispatches/s and acquire latency percentiles.
+//
+//   swift build -c release --product panda --product panda-dispatch-bench
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
+    return arguments[arguments.index(after: index)]
+}
+let pandaBinary = option("--panda", ".build/release/panda")
+let jobCounts = option("--jobs", "1000,100000").split(separator: ",").compactMap { Int($0) }
+let pilotCount = Int(option("--pilots", "32")) ?? 32
+let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
+
+func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchmarkError("\(executable) \(arguments) failed") }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    var latencies: [Double] = []
+    var dispatched = 0
+    var requests = 0
+    var errors = 0
+    var busy = 0
+    func add(latencies more: [Double], dispatched n: Int, requests r: Int, errors e: Int, busy b: Int) {
+        lock.withLock { latencies += more; dispatched += n; requests += r; errors += e; busy += b }
+    }
+}
+
+func benchmark(jobs: Int) throws {
+    let directory = NSTemporaryDirectory() + "panda-bench-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let port = 26000 + Int.random(in: 0..<2000)
+    let config = directory + "/panda.yaml"
+    try """
+        server:
+          listen: 127.0.0.1:\(port)
+          database: sqlite:panda.db
+          signing_key: signing.key
+          limits: { jobs_per_request: 10000, request_body: 64MiB }
+        sites:
+          BENCH:
+            storage: { DISK: { url: /tmp/bench } }
+            queues:
+              BENCH_Q: { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+    let user = try run(pandaBinary, ["token", "issue", "-c", config, "--user", "bench", "--scope", "submit"])
+    let pilotToken = try run(pandaBinary, ["token", "issue", "-c", config, "--user", "pilot", "--scope", "pilot", "--queue", "BENCH_Q"])
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: pandaBinary)
+    server.arguments = ["server", "-c", config, "--log-level", "warning"]
+    try server.run()
+    defer { server.terminate(); server.waitUntilExit() }
+    var connection: HTTPConnection?
+    for _ in 0..<100 {
+        if let c = try? HTTPConnection(port: port) { connection = c; break }
+        usleep(50_000)
+    }
+    guard let submitter = connection else { throw BenchmarkError("server did not start") }
+
+    let job = #"{"payload":{"executable":"/bin/true"},"resources":{"cores":1,"memory":"1GB","walltime":"1h"}}"#
+    let submitStart = Date()
+    var queued = 0
+    while queued < jobs {
+        let n = min(10_000, jobs - queued)
+        let body = Array((#"{"jobs":["# + Array(repeating: job, count: n).joined(separator: ",") + "]}").utf8)
+        let reply = try submitter.post("/api/v1/job/submit", token: user, body: body)
+        guard reply.status == 200 else { throw BenchmarkError("submit: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))") }
+        queued += n
+    }
+    let submitSeconds = Date().timeIntervalSince(submitStart)
+
+    let results = Results()
+    let acquire = Array(#"{"queue":"BENCH_Q","node":"bench","cores":8,"memory":"16GB","disk":"100GB","remaining":"24h","n_jobs":\#(jobsPerAcquire)}"#.utf8)
+    let start = Date()
+    let group = DispatchGroup()
+    for _ in 0..<pilotCount {
+        group.enter()
+        Thread.detachNewThread {
+            defer { group.leave() }
+            guard let connection = try? HTTPConnection(port: port) else { return }
+            var latencies: [Double] = [], dispatched = 0, requests = 0, errors = 0, busy = 0
+            while true {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                guard let reply = try? connection.post("/api/v1/pilot/acquire_jobs", token: pilotToken, body: acquire) else { errors += 1; break }
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                requests += 1
+                if reply.status == 429 { busy += 1; continue }
+                guard reply.status == 200,
+                      let object = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+                      let data = object["data"] as? [String: Any], let jobs = data["jobs"] as? [[String: Any]] else { errors += 1; break }
+                if jobs.isEmpty { break }
+                dispatched += jobs.count
+                for job in jobs {
+                    let id = job["id"] as! Int, lease = job["lease"] as! String
+                    for state in ["running", "finished"] {
+                        let update = Array(#"{"job_id":\#(id),"attempt":1,"lease":"\#(lease)","state":"\#(state)"}"#.utf8)
+                        if (try? connection.post("/api/v1/pilot/update_job", token: pilotToken, body: update))?.status != 200 { errors += 1 }
+                        requests += 1
+                    }
+                }
+            }
+            results.add(latencies: latencies, dispatched: dispatched, requests: requests, errors: errors, busy: busy)
+        }
+    }
+    group.wait()
+    let seconds = Date().timeIntervalSince(start)
+    let sorted = results.latencies.sorted()
+    print(String(format: "jobs %7d  pilots %3d  n_jobs %d | submit %6.0f jobs/s | dispatch %7.0f jobs/s, %7.0f requests/s | acquire p50 %6.2f ms  p99 %6.2f ms | errors %d, 429s %d",
+                 jobs, pilotCount, jobsPerAcquire, Double(jobs) / submitSeconds, Double(results.dispatched) / seconds,
+                 Double(results.requests) / seconds,
+                 percentile(sorted, 0.5), percentile(sorted, 0.99), results.errors, results.busy))
+    if results.dispatched != jobs { print("  (dispatched \(results.dispatched) of \(jobs))") }
+}
+
+for jobs in jobCounts {
+    try benchmark(jobs: jobs)
+}
