@@ -10,7 +10,8 @@ import PandaCore
 /// let jobs = try await store.claim(ClaimRequest(queue: "LOCAL", ...), now: now)
 /// ```
 /// Every method that changes something returns only once the change is
-/// durable: acknowledged means it survives kill -9 and power loss.
+/// durable: acknowledged means it survives kill -9 and power loss. Failures
+/// of the database itself are thrown as `StoreError.database`.
 public protocol JobStore: Sendable {
     /// Stores brokered jobs as `activated`.
     func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob]

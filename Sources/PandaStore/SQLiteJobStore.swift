@@ -13,17 +13,17 @@ public final class SQLiteJobStore: JobStore {
     private let pool: DatabasePool
     private let writer: GroupCommitWriter
 
-    /// Opens (creating if needed) and migrates the database.
-    public init(path: String) throws {
+    /// Opens (creating if needed) and migrates the database. While another
+    /// process holds the write lock (a backup, sqlite3 by hand), writes wait
+    /// up to `busyTimeout`, then fail as `StoreError.database`.
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
         var configuration = Configuration()
         configuration.label = "panda"
         // An answered request must survive power loss: fsync at every commit.
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        // Another process holding the write lock (a backup, sqlite3 by hand)
-        // makes writes wait this long before failing.
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.maximumReaderCount = 8
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -47,11 +47,11 @@ public final class SQLiteJobStore: JobStore {
     public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
         let encoder = JSONEncoder()
         let specs = try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) }
-        return try await writer.write { db in try Self.insert(db, jobs, specs: specs, now: now) }
+        return try await storeErrors { try await writer.write { db in try Self.insert(db, jobs, specs: specs, now: now) } }
     }
 
     public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
-        try await writer.write { db in try Self.claim(db, request, now: now) }
+        try await storeErrors { try await writer.write { db in try Self.claim(db, request, now: now) } }
     }
 
     public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
@@ -67,39 +67,55 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
-        try await writer.write { db in
-            updates.map { update in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
+        try await storeErrors {
+            try await writer.write { db in
+                updates.map { update in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
+            }
         }
     }
 
     public func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult] {
-        try await writer.write { db in try Self.kill(db, ids, owner: owner, now: now) }
+        try await storeErrors { try await writer.write { db in try Self.kill(db, ids, owner: owner, now: now) } }
     }
 
     public func sweep(_ timeouts: SweepTimeouts, now: Double) async throws -> SweepReport {
-        try await writer.write { db in try Self.sweep(db, timeouts, now: now) }
+        try await storeErrors { try await writer.write { db in try Self.sweep(db, timeouts, now: now) } }
     }
 
     public func status(of ids: [Int64], owner: String?) async throws -> [JobStatus] {
-        try await pool.read { db in try Self.status(db, ids: ids, owner: owner) }
+        try await storeErrors { try await pool.read { db in try Self.status(db, ids: ids, owner: owner) } }
     }
 
     public func describe(_ id: Int64, owner: String?) async throws -> JobDescription? {
-        try await pool.read { db in try Self.describe(db, id: id, owner: owner) }
+        try await storeErrors { try await pool.read { db in try Self.describe(db, id: id, owner: owner) } }
     }
 
     public func list(_ filter: JobFilter) async throws -> JobPage {
-        try await pool.read { db in try Self.list(db, filter) }
+        try await storeErrors { try await pool.read { db in try Self.list(db, filter) } }
     }
 
     public func summary() async throws -> StateSummary {
-        try await pool.read { db in try Self.summary(db) }
+        try await storeErrors { try await pool.read { db in try Self.summary(db) } }
     }
 
     public func probe() async throws {
         let now = Date().timeIntervalSince1970
-        try await writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?)", arguments: [now])
+        try await storeErrors {
+            try await writer.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?)", arguments: [now])
+            }
+        }
+    }
+
+    /// Whatever SQLite or GRDB throws reaches callers as StoreError.database,
+    /// which the server answers with 503: the client did nothing wrong.
+    private func storeErrors<T>(_ body: () async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
         }
     }
 }

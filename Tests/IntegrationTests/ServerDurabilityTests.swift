@@ -46,7 +46,12 @@ struct ServerDurabilityTests {
                 }
             }
         }
-        try await Task.sleep(for: .seconds(2))
+        // Kill once the server has acknowledged plenty, however loaded the
+        // machine running the tests is.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.count < 300, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         server.kill9()
         await clients.value
         let expected = acknowledged.snapshot()
@@ -88,4 +93,6 @@ final class AcknowledgedLog: @unchecked Sendable {
     }
 
     func snapshot() -> [Int64: JobState] { lock.withLock { states } }
+
+    var count: Int { lock.withLock { states.count } }
 }

@@ -172,3 +172,35 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 }
+
+@Suite("SQLite job store when the database is unavailable")
+struct StoreUnavailableTests {
+    @Test("while another process holds the write lock, writes fail as StoreError.database and reads still work")
+    func lockedDatabase() async throws {
+        let fixture = try StoreFixture(busyTimeout: 0.2)
+        _ = try await fixture.store.submit([StoreFixture.job()], now: 1)
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+            db.execute("BEGIN EXCLUSIVE")
+            print("locked", flush=True)
+            time.sleep(3)
+            """, fixture.path]
+        let output = Pipe()
+        locker.standardOutput = output
+        try locker.run()
+        _ = output.fileHandleForReading.availableData
+        do {
+            _ = try await fixture.store.submit([StoreFixture.job()], now: 2)
+            Issue.record("a write succeeded while another process held the lock")
+        } catch let error as StoreError {
+            guard case .database = error else { Issue.record("expected StoreError.database, got \(error)"); return }
+        }
+        #expect(try await fixture.store.summary().count(queue: "Q", state: .activated) == 1, "readers are not blocked in WAL mode")
+        locker.terminate()
+        locker.waitUntilExit()
+        await fixture.close()
+    }
+}

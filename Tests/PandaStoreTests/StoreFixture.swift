@@ -8,9 +8,9 @@ final class StoreFixture: @unchecked Sendable {
     let store: SQLiteJobStore
     private var writer: Task<Void, Never>?
 
-    init() throws {
+    init(busyTimeout: TimeInterval = 10) throws {
         directory = NSTemporaryDirectory() + "panda-store-\(UUID().uuidString)"
-        store = try SQLiteJobStore(path: directory + "/panda.db")
+        store = try SQLiteJobStore(path: directory + "/panda.db", busyTimeout: busyTimeout)
         let store = self.store
         writer = Task { await store.run() }
     }

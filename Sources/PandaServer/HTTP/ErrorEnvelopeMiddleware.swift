@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PandaCore
+import PandaStore
 
 /// Outermost middleware: whatever goes wrong, the client gets the JSON
 /// envelope with a status, never an HTML page or a dropped connection. Also
@@ -18,6 +19,11 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         } catch let error as APIError {
             metrics.countRequest(route: route, status: error.status.code)
             throw error
+        } catch let error as StoreError {
+            let api = APIError(error)
+            metrics.countRequest(route: route, status: api.status.code)
+            if case .database = error { context.logger.error("store failed: \(error)", metadata: ["route": "\(route)"]) }
+            throw api
         } catch let error as HTTPError {
             metrics.countRequest(route: route, status: error.status.code)
             let message = error.status == .notFound ? "no such endpoint: \(request.method) \(route)" : (error.body ?? error.status.reasonPhrase)

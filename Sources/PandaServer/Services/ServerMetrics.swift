@@ -9,8 +9,9 @@ public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let dispatchLatency: DurationHistogram
     private let dispatched: Counter
-    /// Dispatch times of the last minute, for STATUS= and the log.
-    private let recentDispatches = Mutex<[ContinuousClock.Instant]>([])
+    /// Dispatches per second over the last minute, for STATUS=: a ring of
+    /// 60 buckets, so recording one costs the same however busy the server is.
+    private let recentDispatches = Mutex(DispatchRing())
 
     /// Routes that exist, so an attacker's random paths cannot grow the label set.
     static let knownRoutes: Set<String> = Set(APIRoutes.all.map(\.path) + ["/healthz", "/metrics"])
@@ -34,17 +35,13 @@ public final class ServerMetrics: Sendable {
         dispatchLatency.record(duration)
         guard jobs > 0 else { return }
         dispatched.increment(by: Int64(jobs))
-        let now = ContinuousClock.now
-        recentDispatches.withLock { times in
-            times.append(contentsOf: repeatElement(now, count: jobs))
-            let cutoff = now - .seconds(60)
-            if let first = times.firstIndex(where: { $0 >= cutoff }), first > 0 { times.removeFirst(first) }
-        }
+        let second = Int64(Date().timeIntervalSince1970)
+        recentDispatches.withLock { $0.add(jobs, at: second) }
     }
 
     var dispatchesLastMinute: Int {
-        let cutoff = ContinuousClock.now - .seconds(60)
-        return recentDispatches.withLock { times in times.count(where: { $0 >= cutoff }) }
+        let second = Int64(Date().timeIntervalSince1970)
+        return recentDispatches.withLock { $0.total(endingAt: second) }
     }
 
     func recordStates(_ summary: StateSummary) {
@@ -59,5 +56,24 @@ public final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+/// Counts per second for the last 60 seconds.
+struct DispatchRing {
+    private var seconds = [Int64](repeating: -1, count: 60)
+    private var counts = [Int](repeating: 0, count: 60)
+
+    mutating func add(_ count: Int, at second: Int64) {
+        let slot = Int(second % 60)
+        if seconds[slot] != second {
+            seconds[slot] = second
+            counts[slot] = 0
+        }
+        counts[slot] += count
+    }
+
+    func total(endingAt second: Int64) -> Int {
+        zip(seconds, counts).reduce(0) { sum, entry in second - entry.0 < 60 && entry.0 >= 0 ? sum + entry.1 : sum }
     }
 }
