@@ -73,8 +73,7 @@ struct ServerBadInputTests {
         let user = try server.token("alice", scope: "submit")
         let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
         _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1")]])
-        let job = try #require(try await server.post("/api/v1/pilot/acquire_jobs", token: pilot, json: acquireJSON())
-            .decode(AcquireResult.self).jobs.first)
+        let job = try #require(try await server.acquire(token: pilot))
         let reply = try await server.post("/api/v1/pilot/update_jobs_bulk", token: pilot, json: ["updates": [
             ["job_id": job.id, "attempt": 1, "lease": job.lease, "state": "running"],
             ["job_id": job.id, "attempt": 1, "lease": "stale", "state": "running"],

@@ -1,4 +1,5 @@
 import Foundation
+import PandaCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -129,6 +130,11 @@ final class ServerProcess: @unchecked Sendable {
 
     func post<T: Encodable>(_ path: String, token: String?, _ value: T) async throws -> Reply {
         try await send("POST", path, token: token, body: try JSONEncoder().encode(value))
+    }
+
+    /// A pilot's acquire of one job from `queue`: the job handed out, if any.
+    func acquire(token: String, queue: String = "Q1") async throws -> DispatchedJob? {
+        try await post("/api/v1/pilot/acquire_jobs", token: token, json: acquireJSON(queue: queue)).decode(AcquireResult.self).jobs.first
     }
 
     func get(_ path: String, token: String?) async throws -> Reply {
