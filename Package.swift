@@ -49,6 +49,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "PandaClient",
+            dependencies: ["PandaCore", "CCurl", "CCurlShim"]),
+        .target(
             name: "PandaStore",
             dependencies: ["PandaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -89,6 +92,8 @@ let package = Package(
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "TestSupport"]),
     ]
 )
