@@ -77,7 +77,7 @@ let package = Package(
 
         .testTarget(name: "PandaCoreTests", dependencies: ["PandaCore"]),
         .testTarget(
-            name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore"],
+            name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore", "TestSupport"],
             exclude: ["Fixtures"]),
         // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
         .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),

@@ -73,7 +73,7 @@ public struct PandaServerRole {
             services: [
                 StoreService(store: store),
                 SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
-                HealthService(store: store, health: health, metrics: metrics, systemd: systemd, logger: logger),
+                HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
                 app,
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

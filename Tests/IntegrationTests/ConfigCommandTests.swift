@@ -1,6 +1,7 @@
 import Foundation
 import PandaConfig
 import Testing
+import TestSupport
 
 @Suite("panda config, run as a process")
 struct ConfigCommandTests {

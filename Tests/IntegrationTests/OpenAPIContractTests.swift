@@ -2,6 +2,7 @@ import Foundation
 import PandaConfig
 import PandaServer
 import Testing
+import TestSupport
 
 /// docs/api/openapi.yaml is the contract: every route the server has is in
 /// it, and every path in it is served.

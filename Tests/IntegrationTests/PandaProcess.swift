@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `panda` binary as a separate process, as a user would.
 enum PandaProcess {
@@ -47,9 +48,4 @@ enum PandaProcess {
                       stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
-}
-
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PandaConfig
 
 /// Every file in Fixtures/broken (and every folder there with a panda.yaml)

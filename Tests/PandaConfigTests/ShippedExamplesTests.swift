@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PandaConfig
 
 /// What we ship and document must be what panda accepts.

@@ -1,12 +1,9 @@
 import Foundation
+import TestSupport
 @testable import PandaConfig
 
-/// Paths in the repository, found from this file so tests run from anywhere.
-enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+extension Repository {
     static let fixtures = root.appendingPathComponent("Tests/PandaConfigTests/Fixtures")
-
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }
 
 /// The environment every configuration test loads with, so results do not

@@ -195,3 +195,23 @@ public struct QueueDemandResult: Sendable, Codable {
     public var queues: [QueueDemand]
     public init(queues: [QueueDemand]) { self.queues = queues }
 }
+
+/// `factory/pilot_token`: a token for one pilot of one queue.
+public struct PilotTokenRequest: Sendable, Codable {
+    public var queue: String
+    public init(queue: String) { self.queue = queue }
+}
+
+public struct PilotTokenResult: Sendable, Codable {
+    public var token: String
+    public var expiresAt: Int64
+
+    public init(token: String, expiresAt: Int64) {
+        self.token = token
+        self.expiresAt = expiresAt
+    }
+    enum CodingKeys: String, CodingKey {
+        case token
+        case expiresAt = "expires_at"
+    }
+}

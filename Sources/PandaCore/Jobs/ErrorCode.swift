@@ -66,4 +66,5 @@ public struct ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let holdingTimeout = catalogue[104]!
     public static let killedByUser = catalogue[105]!
     public static let killedByServer = catalogue[1144]!
+    public static let payloadFailed = catalogue[1305]!
 }

@@ -35,7 +35,7 @@ public struct TokenClaims: Sendable, Codable, Equatable {
         case subject = "sub", scope, queues, issuedAt = "iat", expiresAt = "exp", id = "jti"
     }
 
-    public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, id: String = LeaseLikeID.make()) {
+    public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, id: String = RandomHex.make(bits: 64)) {
         self.subject = subject
         self.scope = scope
         self.queues = queues
@@ -58,13 +58,5 @@ public struct TokenClaims: Sendable, Codable, Equatable {
     /// scopes that are not about queues).
     public func covers(queue: String) -> Bool {
         queues.isEmpty ? scope == .admin || scope == .read : queues.contains(queue)
-    }
-}
-
-/// Random 64-bit hex ids for tokens.
-public enum LeaseLikeID {
-    public static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(generator.next() as UInt64, radix: 16)
     }
 }

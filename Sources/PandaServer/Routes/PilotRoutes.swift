@@ -3,7 +3,6 @@ import Hummingbird
 import PandaConfig
 import PandaCore
 import PandaStore
-import Synchronization
 
 extension ServerContext {
     func registerPilotRoutes(on router: Router<PandaRequestContext>) {
@@ -70,28 +69,5 @@ extension ServerContext {
             heartbeat: queue.heartbeat, loopingLimit: queue.loopingLimit, stdoutLimit: queue.stdoutLimit,
             containerCommand: queue.containerCommand, writeTo: writeTo, copytools: queue.copytools,
             defaultDestination: queue.writeTo)
-    }
-}
-
-/// Sheds pilot load before the store drowns: past a number of requests
-/// waiting on the store, pilots get 429 with Retry-After and come back later,
-/// instead of every request slowing down together.
-final class LoadShedder: Sendable {
-    private let inFlight = Atomic<Int>(0)
-    let limit: Int
-
-    init(limit: Int) {
-        self.limit = limit
-    }
-
-    func admit(_ body: () async throws -> Response) async throws -> Response {
-        let waiting = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
-        defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
-        guard waiting <= limit else {
-            var error = APIError(.tooManyRequests, "the server is busy; retry after a second")
-            error.headers[.retryAfter] = "1"
-            throw error
-        }
-        return try await body()
     }
 }

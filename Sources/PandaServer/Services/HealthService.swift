@@ -51,7 +51,6 @@ struct HealthService: Service {
     let health: HealthState
     let metrics: ServerMetrics
     let systemd: SystemdNotifier
-    let logger: Logger
 
     /// Half the watchdog interval systemd asked for (at most 5 s), or one second.
     static func tick(for systemd: SystemdNotifier) -> Duration {

@@ -22,7 +22,8 @@ extension SQLiteJobStore {
         for row in candidates {
             let id: Int64 = row[0]
             let attempt: Int = row[1]
-            let lease = LeaseToken.make()
+            // Unguessable, so only the pilot handed the job can report on it.
+            let lease = RandomHex.make(bits: 128)
             try take.execute(arguments: [lease, request.pilot, request.node, now, now, id])
             guard db.changesCount == 1 else { continue }
             let job = CurrentJob(id: id, queue: request.queue, state: .activated, attempt: attempt, maxAttempts: row[7],
@@ -33,21 +34,5 @@ extension SQLiteJobStore {
                                       walltime: .seconds(row[6])))
         }
         return claimed
-    }
-}
-
-/// A lease: 128 random bits, hex. Unguessable, so only the pilot that was
-/// handed the job can report on it.
-enum LeaseToken {
-    static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -12,6 +12,12 @@ struct CurrentJob {
     let command: String?
     let owner: String
 
+    /// The same job in another state, for recording a second move.
+    func moved(to state: JobState) -> CurrentJob {
+        CurrentJob(id: id, queue: queue, state: state, attempt: attempt, maxAttempts: maxAttempts,
+                   lease: lease, command: command, owner: owner)
+    }
+
     static func fetch(_ db: Database, id: Int64) throws -> CurrentJob? {
         let statement = try db.cachedStatement(sql: """
             SELECT queue, state, attempt, max_attempts, lease, command, owner FROM jobs WHERE id = ?
@@ -56,15 +62,13 @@ enum JobMoves {
     @discardableResult
     static func fail(_ db: Database, job: CurrentJob, code: ErrorCode, diagnostic: String?, now: Double) throws -> JobState {
         try record(db, job: job, to: .failed, now: now, reason: diagnostic ?? code.text, errorCode: code.number, lease: job.lease)
-        let failed = CurrentJob(id: job.id, queue: job.queue, state: .failed, attempt: job.attempt, maxAttempts: job.maxAttempts,
-                                lease: job.lease, command: job.command, owner: job.owner)
         if code.isRetryable, job.attempt < job.maxAttempts, job.command == nil {
             try db.cachedStatement(sql: """
                 UPDATE jobs SET state = 'activated', attempt = attempt + 1, lease = NULL, command = NULL, pilot = NULL,
                     node = NULL, heartbeat_at = NULL, state_changed_at = ?, error_code = ?, error_diag = ?
                 WHERE id = ?
                 """).execute(arguments: [now, code.number, diagnostic ?? code.text, job.id])
-            try record(db, job: failed, attempt: job.attempt + 1, to: .activated, now: now,
+            try record(db, job: job.moved(to: .failed), attempt: job.attempt + 1, to: .activated, now: now,
                        reason: "attempt \(job.attempt + 1) of \(job.maxAttempts) after \(code.name)")
             return .activated
         }

@@ -49,14 +49,22 @@ extension SQLiteJobStore {
 
     private static func move(_ db: Database, job: CurrentJob, by update: JobUpdate, now: Double) throws -> JobState {
         let outputs = try update.outputs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        // One statement for the report's figures and, unless it is a failure
+        // (which JobMoves.fail handles with retries), the new state. SQLite
+        // evaluates every SET expression against the row as it was.
+        let state = update.state == .failed ? job.state : update.state
         try db.cachedStatement(sql: """
             UPDATE jobs SET heartbeat_at = ?, exit_code = coalesce(?, exit_code), cpu_seconds = coalesce(?, cpu_seconds),
-                max_rss = coalesce(?, max_rss), outputs = coalesce(?, outputs)
+                max_rss = coalesce(?, max_rss), outputs = coalesce(?, outputs), state = ?,
+                state_changed_at = CASE WHEN state = ? THEN state_changed_at ELSE ? END,
+                error_code = CASE WHEN state = ? THEN error_code ELSE NULL END,
+                error_diag = CASE WHEN state = ? THEN error_diag ELSE NULL END
             WHERE id = ?
-            """).execute(arguments: [now, update.exitCode, update.cpuSeconds, update.maxRSS?.bytes, outputs, job.id])
+            """).execute(arguments: [now, update.exitCode, update.cpuSeconds, update.maxRSS?.bytes, outputs, state.rawValue,
+                                     state.rawValue, now, state.rawValue, state.rawValue, job.id])
         switch update.state {
         case .failed:
-            let code = ErrorCode.lookup(update.errorCode ?? ErrorCode.catalogue[1305]!.number)
+            let code = ErrorCode.lookup(update.errorCode ?? ErrorCode.payloadFailed.number)
             if job.command == PilotCommand.kill.rawValue {
                 try JobMoves.cancel(db, job: job, code: .killedByServer, diagnostic: update.errorDiag, now: now)
                 return .cancelled
@@ -64,9 +72,6 @@ extension SQLiteJobStore {
             return try JobMoves.fail(db, job: job, code: code, diagnostic: update.errorDiag, now: now)
         default:
             guard update.state != job.state else { return job.state }   // a heartbeat
-            try db.cachedStatement(sql: """
-                UPDATE jobs SET state = ?, state_changed_at = ?, error_code = NULL, error_diag = NULL WHERE id = ?
-                """).execute(arguments: [update.state.rawValue, now, job.id])
             try JobMoves.record(db, job: job, to: update.state, now: now,
                                 lease: update.state.isFinal ? job.lease : nil)
             return update.state

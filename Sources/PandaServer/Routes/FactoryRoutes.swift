@@ -32,35 +32,4 @@ extension ServerContext {
             return JSONReply.success(PilotTokenResult(token: try signer.sign(claims), expiresAt: claims.expiresAt))
         }
     }
-
-    func registerStatsRoutes(on router: Router<PandaRequestContext>) {
-        router.get("/api/v1/stats/summary") { _, context in
-            _ = try context.require(.submit, .read, .factory, .pilot)
-            return JSONReply.success(try await store.summary())
-        }
-        router.get("/healthz") { _, _ in
-            let healthy = health.isHealthy
-            return JSONReply.envelope(Envelope(success: healthy, message: healthy ? "ok" : health.problem, data: EmptyData()),
-                                      status: healthy ? .ok : .serviceUnavailable)
-        }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
-        }
-    }
-}
-
-/// `factory/pilot_token`: a token for one pilot of one queue.
-public struct PilotTokenRequest: Sendable, Codable {
-    public var queue: String
-    public init(queue: String) { self.queue = queue }
-}
-
-public struct PilotTokenResult: Sendable, Codable {
-    public var token: String
-    public var expiresAt: Int64
-    enum CodingKeys: String, CodingKey {
-        case token
-        case expiresAt = "expires_at"
-    }
 }
