@@ -1,3 +1,4 @@
+import Foundation
 import PandaCore
 
 /// The API's calls, typed. Paths are those of docs/api/openapi.yaml.
@@ -38,9 +39,31 @@ extension PandaClient {
         try await call("POST", "/api/v1/pilot/update_jobs_bulk", body: BulkUpdateRequest(updates: updates))
     }
 
+    public func queueInfo(_ queue: String) async throws(ClientError) -> QueueInfo {
+        try await call("GET", "/api/v1/pilot/queue_info?queue=\(Self.queryEscaped(queue))")
+    }
+
+    public func recover(_ request: RecoverRequest) async throws(ClientError) -> RecoverResult {
+        try await call("POST", "/api/v1/pilot/recover_job", body: request)
+    }
+
+    public func reportNode(_ report: NodeReport) async throws(ClientError) {
+        let _: EmptyReply = try await call("POST", "/api/v1/pilot/report_node", body: report)
+    }
+
     // MARK: Factories
 
     public func queueDemand() async throws(ClientError) -> QueueDemandResult {
         try await call("GET", "/api/v1/factory/queue_demand")
+    }
+}
+
+/// `data: {}` or `data: null`.
+struct EmptyReply: Decodable, Sendable {}
+
+extension PandaClient {
+    /// Percent-encodes a query value.
+    static func queryEscaped(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }

@@ -20,6 +20,9 @@ public protocol JobStore: Sendable {
     func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob]
     /// Applies a pilot's report about an attempt it holds the lease of.
     func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply
+    /// Gives a pilot that found a `holding` job's outputs in its recovery
+    /// area a new lease on that attempt, so it can finish the stage-out.
+    func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult
     /// Several reports in one durable step; each succeeds or fails on its own.
     func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>]
     /// Cancels jobs not yet dispatched; asks pilots to kill the others.
@@ -107,6 +110,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case staleLease(job: Int64, attempt: Int, current: Int)
     /// The move is not in the state table, or contradicts a final state (409).
     case illegalTransition(job: Int64, from: JobState, to: JobState)
+    /// Only a `holding` job of the same queue can be recovered (409).
+    case notRecoverable(job: Int64, reason: String)
     /// The report is malformed for reasons the store sees (400).
     case invalid(String)
     /// The database failed (500/503).
@@ -118,6 +123,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .staleLease(let id, let attempt, let current):
             return "lease for job \(id) attempt \(attempt) is not current (the job is at attempt \(current) under another lease)"
         case .illegalTransition(let id, let from, let to): return "job \(id) cannot go from \(from.rawValue) to \(to.rawValue)"
+        case .notRecoverable(let id, let reason): return "job \(id) cannot be recovered: \(reason)"
         case .invalid(let message): return message
         case .database(let message): return "database error: \(message)"
         }

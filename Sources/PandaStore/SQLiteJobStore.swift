@@ -66,6 +66,16 @@ public final class SQLiteJobStore: JobStore {
         return try result.get()
     }
 
+    public func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult {
+        let result: Result<RecoverResult, StoreError>
+        do {
+            result = try await writer.write { db in Result { () throws(StoreError) in try Self.recover(db, request, now: now) } }
+        } catch {
+            throw .database(String(describing: error))
+        }
+        return try result.get()
+    }
+
     public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
         try await storeErrors {
             try await writer.write { db in

@@ -104,15 +104,17 @@ public struct JobUpdate: Sendable, Codable, Equatable {
     public var cpuSeconds: Double?
     public var maxRSS: ByteCount?
     public var outputs: [StoredFile]?
+    public var timings: StepTimings?
 
     enum CodingKeys: String, CodingKey {
-        case attempt, lease, state, outputs
+        case attempt, lease, state, outputs, timings
         case jobID = "job_id", exitCode = "exit_code", errorCode = "error_code", errorDiag = "error_diag"
         case cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
     }
 
     public init(jobID: Int64, attempt: Int, lease: String, state: JobState, exitCode: Int? = nil, errorCode: Int? = nil,
-                errorDiag: String? = nil, cpuSeconds: Double? = nil, maxRSS: ByteCount? = nil, outputs: [StoredFile]? = nil) {
+                errorDiag: String? = nil, cpuSeconds: Double? = nil, maxRSS: ByteCount? = nil, outputs: [StoredFile]? = nil,
+                timings: StepTimings? = nil) {
         self.jobID = jobID
         self.attempt = attempt
         self.lease = lease
@@ -123,6 +125,27 @@ public struct JobUpdate: Sendable, Codable, Equatable {
         self.cpuSeconds = cpuSeconds
         self.maxRSS = maxRSS
         self.outputs = outputs
+        self.timings = timings
+    }
+}
+
+/// Seconds a pilot spent in each step of one job, for the final report.
+public struct StepTimings: Sendable, Codable, Equatable {
+    public var setup: Double
+    public var stageIn: Double
+    public var payload: Double
+    public var stageOut: Double
+
+    enum CodingKeys: String, CodingKey {
+        case setup, payload
+        case stageIn = "stage_in", stageOut = "stage_out"
+    }
+
+    public init(setup: Double = 0, stageIn: Double = 0, payload: Double = 0, stageOut: Double = 0) {
+        self.setup = setup
+        self.stageIn = stageIn
+        self.payload = payload
+        self.stageOut = stageOut
     }
 }
 

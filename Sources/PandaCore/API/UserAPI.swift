@@ -85,15 +85,17 @@ public struct JobDescription: Sendable, Codable, Equatable {
     public var cpuSeconds: Double?
     public var maxRSS: ByteCount?
     public var outputs: [StoredFile]
+    /// How long the last reported attempt spent in each step.
+    public var timings: StepTimings?
     public var history: [JobEvent]
 
     enum CodingKeys: String, CodingKey {
-        case status, spec, pilot, node, outputs, history
+        case status, spec, pilot, node, outputs, timings, history
         case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
     }
 
     public init(status: JobStatus, spec: JobSpec, pilot: String?, node: String?, exitCode: Int?, cpuSeconds: Double?,
-                maxRSS: ByteCount?, outputs: [StoredFile], history: [JobEvent]) {
+                maxRSS: ByteCount?, outputs: [StoredFile], timings: StepTimings? = nil, history: [JobEvent]) {
         self.status = status
         self.spec = spec
         self.pilot = pilot
@@ -102,6 +104,7 @@ public struct JobDescription: Sendable, Codable, Equatable {
         self.cpuSeconds = cpuSeconds
         self.maxRSS = maxRSS
         self.outputs = outputs
+        self.timings = timings
         self.history = history
     }
 }

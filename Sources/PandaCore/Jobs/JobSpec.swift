@@ -173,11 +173,28 @@ public struct StoredFile: Sendable, Codable, Equatable {
     public var size: Int64
     public var checksum: String
     public var url: String
+    /// The job's log tarball rather than an output.
+    public var isLog: Bool
 
-    public init(lfn: String, size: Int64, checksum: String, url: String) {
+    enum CodingKeys: String, CodingKey {
+        case lfn, size, checksum, url
+        case isLog = "log"
+    }
+
+    public init(lfn: String, size: Int64, checksum: String, url: String, isLog: Bool = false) {
         self.lfn = lfn
         self.size = size
         self.checksum = checksum
         self.url = url
+        self.isLog = isLog
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lfn = try c.decode(String.self, forKey: .lfn)
+        size = try c.decode(Int64.self, forKey: .size)
+        checksum = try c.decode(String.self, forKey: .checksum)
+        url = try c.decode(String.self, forKey: .url)
+        isLog = try c.decodeIfPresent(Bool.self, forKey: .isLog) ?? false
     }
 }

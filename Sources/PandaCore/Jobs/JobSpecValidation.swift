@@ -33,19 +33,3 @@ extension JobSpec {
         return []
     }
 }
-
-/// Checksums as PanDA writes them: `ad:` and 8 hex digits (adler32), or
-/// `md5:` and 32.
-public enum Checksum {
-    public static func isWellFormed(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return false }
-        let hex = parts[1]
-        guard hex.allSatisfy(\.isHexDigit) else { return false }
-        switch parts[0] {
-        case "ad": return hex.count == 8
-        case "md5": return hex.count == 32
-        default: return false
-        }
-    }
-}

@@ -27,6 +27,9 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/pilot/acquire_jobs"),
         Route(method: "POST", path: "/api/v1/pilot/update_job"),
         Route(method: "POST", path: "/api/v1/pilot/update_jobs_bulk"),
+        Route(method: "GET", path: "/api/v1/pilot/queue_info"),
+        Route(method: "POST", path: "/api/v1/pilot/recover_job"),
+        Route(method: "POST", path: "/api/v1/pilot/report_node"),
         Route(method: "GET", path: "/api/v1/factory/queue_demand"),
         Route(method: "POST", path: "/api/v1/factory/pilot_token"),
         Route(method: "GET", path: "/api/v1/stats/summary"),
@@ -61,6 +64,7 @@ struct ServerContext: Sendable {
     func register(on router: Router<PandaRequestContext>) {
         registerJobRoutes(on: router)
         registerPilotRoutes(on: router)
+        registerPilotSupportRoutes(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
     }

@@ -39,6 +39,13 @@ public final class ServerMetrics: Sendable {
         recentDispatches.withLock { $0.add(jobs, at: second) }
     }
 
+    /// A pilot refused to start on its node; labels are bounded by the
+    /// configured queues and the error catalogue.
+    func countNodeRefusal(queue: String, code: Int) {
+        registry.makeCounter(name: "panda_pilot_node_refusals_total", labels: [("queue", queue), ("code", String(code))],
+                             help: "Pilots that refused to start on their worker node, by queue and error code").increment()
+    }
+
     var dispatchesLastMinute: Int {
         let second = Int64(Date().timeIntervalSince1970)
         return recentDispatches.withLock { $0.total(endingAt: second) }

@@ -25,13 +25,14 @@ extension SQLiteJobStore {
 
     static func describe(_ db: Database, id: Int64, owner: String?) throws -> JobDescription? {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT \(statusColumns), spec, pilot, node, exit_code, cpu_seconds, max_rss, outputs FROM jobs WHERE id = ?
+            SELECT \(statusColumns), spec, pilot, node, exit_code, cpu_seconds, max_rss, outputs, timings FROM jobs WHERE id = ?
             """, arguments: [id]) else { return nil }
         let status = Self.status(from: row)
         guard owner == nil || owner == status.owner else { return nil }
         let decoder = JSONDecoder()
         let spec = try decoder.decode(JobSpec.self, from: Data((row[13] as String).utf8))
         let outputs = try (row[19] as String?).map { try decoder.decode([StoredFile].self, from: Data($0.utf8)) } ?? []
+        let timings = try (row[20] as String?).map { try decoder.decode(StepTimings.self, from: Data($0.utf8)) }
         let history = try Row.fetchAll(db, sql: """
             SELECT attempt, state, at, reason, error_code FROM job_events WHERE job_id = ? ORDER BY rowid
             """, arguments: [id]).map { event in
@@ -39,7 +40,7 @@ extension SQLiteJobStore {
         }
         return JobDescription(status: status, spec: spec, pilot: row[14], node: row[15], exitCode: row[16],
                               cpuSeconds: row[17], maxRSS: (row[18] as Int64?).map { ByteCount(bytes: $0) },
-                              outputs: outputs, history: history)
+                              outputs: outputs, timings: timings, history: history)
     }
 
     /// Newest first, by id, with keyset paging: a page costs the same however deep it is.

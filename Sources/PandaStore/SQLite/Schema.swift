@@ -68,6 +68,9 @@ enum Schema {
                 CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2 step timings") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN timings TEXT")
+        }
         return migrator
     }
 }

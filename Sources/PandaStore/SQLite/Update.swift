@@ -49,18 +49,19 @@ extension SQLiteJobStore {
 
     private static func move(_ db: Database, job: CurrentJob, by update: JobUpdate, now: Double) throws -> JobState {
         let outputs = try update.outputs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let timings = try update.timings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         // One statement for the report's figures and, unless it is a failure
         // (which JobMoves.fail handles with retries), the new state. SQLite
         // evaluates every SET expression against the row as it was.
         let state = update.state == .failed ? job.state : update.state
         try db.cachedStatement(sql: """
             UPDATE jobs SET heartbeat_at = ?, exit_code = coalesce(?, exit_code), cpu_seconds = coalesce(?, cpu_seconds),
-                max_rss = coalesce(?, max_rss), outputs = coalesce(?, outputs), state = ?,
+                max_rss = coalesce(?, max_rss), outputs = coalesce(?, outputs), timings = coalesce(?, timings), state = ?,
                 state_changed_at = CASE WHEN state = ? THEN state_changed_at ELSE ? END,
                 error_code = CASE WHEN state = ? THEN error_code ELSE NULL END,
                 error_diag = CASE WHEN state = ? THEN error_diag ELSE NULL END
             WHERE id = ?
-            """).execute(arguments: [now, update.exitCode, update.cpuSeconds, update.maxRSS?.bytes, outputs, state.rawValue,
+            """).execute(arguments: [now, update.exitCode, update.cpuSeconds, update.maxRSS?.bytes, outputs, timings, state.rawValue,
                                      state.rawValue, now, state.rawValue, state.rawValue, job.id])
         switch update.state {
         case .failed:
