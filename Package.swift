@@ -32,11 +32,16 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
         // curl_easy_setopt is variadic, which Swift cannot call: a few typed
         // C functions stand in for it.
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        // posix_spawn's chdir/closefrom actions and prctl, which need _GNU_SOURCE.
+        .target(name: "CProcessShim"),
 
         .target(name: "PandaCore"),
         .target(
@@ -50,7 +55,10 @@ let package = Package(
             ]),
         .target(
             name: "PandaClient",
-            dependencies: ["PandaCore", "CCurl", "CCurlShim"]),
+            dependencies: ["PandaCore", "CCurl", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "PandaPilot",
+            dependencies: ["PandaCore", "PandaClient", "CZlib", "CProcessShim"]),
         .target(
             name: "PandaStore",
             dependencies: ["PandaCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -71,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "panda",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer",
+                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

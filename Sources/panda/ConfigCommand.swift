@@ -20,8 +20,11 @@ struct ConfigFileOption: ParsableArguments {
     /// Loads it, or prints why not to stderr and exits: 2 when the file
     /// cannot be read, 1 when it has errors.
     func load() throws -> LoadedConfiguration {
+        try Self.load(ConfigLoader().path(given: path))
+    }
+
+    static func load(_ file: String) throws -> LoadedConfiguration {
         let loader = ConfigLoader()
-        let file = loader.path(given: path)
         do {
             return try loader.load(path: file)
         } catch .unreadable(let path, let reason) {

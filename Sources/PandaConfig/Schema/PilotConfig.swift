@@ -19,11 +19,20 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     public var idleTimeout: TimeSpan
     /// Between SIGTERM and SIGKILL when a payload is stopped.
     public var killGrace: TimeSpan
+    /// How often the watches (memory, disk, looping, output size, walltime)
+    /// look at a running payload.
+    public var watchInterval: TimeSpan
     public var transfer: TransferConfig
 
     enum CodingKeys: String, CodingKey {
         case workdir, transfer
         case recoveryDir = "recovery_dir", idleTimeout = "idle_timeout", killGrace = "kill_grace"
+        case watchInterval = "watch_interval"
+    }
+
+    /// The section as it reads when absent (a worker node without a configuration file).
+    public static var defaults: PilotConfig {
+        PilotConfig(reading: ConfigReader(layers: [], target: "pilot", context: DecodeContext(diagnostics: DiagnosticLog())))
     }
 
     init(reading r: ConfigReader) {
@@ -31,6 +40,7 @@ public struct PilotConfig: Sendable, Codable, Equatable {
         recoveryDir = r.path("recovery_dir", default: "/var/tmp/panda-recovery")
         idleTimeout = r.value("idle_timeout", default: .minutes(5), in: .seconds(0)...(.days(1)))
         killGrace = r.value("kill_grace", default: .seconds(30), in: .seconds(0)...(.hours(1)))
+        watchInterval = r.value("watch_interval", default: .seconds(10), in: .milliseconds(100)...(.hours(1)))
         transfer = TransferConfig(reading: r.section("transfer"))
         r.finish()
     }

@@ -1,0 +1,41 @@
+import PandaCore
+
+/// The command line and environment a job's payload runs with.
+///
+/// ```swift
+/// let command = try PayloadCommand(job: job, workDirectory: "/scratch/job-7", queue: "LOCAL", inherited: env)
+/// command.arguments   // ["apptainer", "exec", "IMAGE", "run.sh", "a.root"] with a container
+/// ```
+/// The environment is the pilot's own minus every credential the pilot
+/// holds, plus the job's variables and PANDA_* facts about the job.
+struct PayloadCommand: Sendable {
+    var arguments: [String]
+    var environment: [String: String]
+    var workDirectory: String
+
+    /// Variables that carry the pilot's or a factory's credentials.
+    static let credentialVariables: Set<String> = [
+        PilotCredential.environmentName, "PANDA_TOKEN", "PANDA_TOKEN_FILE", "PANDA_FACTORY_TOKEN",
+    ]
+
+    init(job: DispatchedJob, workDirectory: String, queue: String, inherited: [String: String]) throws(JobFailure) {
+        var arguments = [job.spec.payload.executable] + job.spec.payload.arguments
+        if let image = job.spec.payload.container {
+            guard !job.limits.containerCommand.isEmpty else {
+                throw JobFailure(ErrorCode.queueWithoutContainers, "the job asks for container \(image) but queue \(queue) has no container_command")
+            }
+            arguments = job.limits.containerCommand + [image] + arguments
+        }
+        var environment = inherited.filter { !Self.credentialVariables.contains($0.key) }
+        environment.merge(job.spec.payload.environment) { $1 }
+        environment["PANDA_JOB_ID"] = String(job.id)
+        environment["PANDA_ATTEMPT"] = String(job.attempt)
+        environment["PANDA_QUEUE"] = queue
+        environment["PANDA_CORES"] = String(job.limits.cores)
+        environment["PANDA_WORKDIR"] = workDirectory
+        environment["HOME"] = environment["HOME"] ?? workDirectory
+        self.arguments = arguments
+        self.environment = environment
+        self.workDirectory = workDirectory
+    }
+}

@@ -1,0 +1,129 @@
+import CProcessShim
+import Foundation
+import PandaCore
+import Synchronization
+
+/// A running payload: its own process group, stdin from /dev/null, stdout
+/// and stderr to files, and a thread that waits for it so its exit is seen
+/// the moment it happens rather than at the next poll.
+///
+/// ```swift
+/// let payload = try PayloadProcess.spawn(command, stdout: "payload.stdout", stderr: "payload.stderr")
+/// let exit = await payload.exit()
+/// ```
+final class PayloadProcess: Sendable {
+    let pid: pid_t
+    let started = ContinuousClock.now
+    private let outcome = Mutex<PayloadExit?>(nil)
+    private let waiters = Mutex<[CheckedContinuation<PayloadExit, Never>]>([])
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    static func spawn(_ command: PayloadCommand, stdout: String, stderr: String) throws(JobFailure) -> PayloadProcess {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing the pilot has open (server connections, the journal) leaks in.
+        panda_spawn_add_closefrom(&actions, 3)
+        panda_spawn_add_chdir(&actions, command.workDirectory)
+        // Its own process group, so the whole tree can be signalled; default
+        // dispositions and an empty mask, since the pilot ignores the signals
+        // it handles itself and children would inherit that.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGUSR1, SIGXCPU, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = command.arguments.map { strdup($0) } + [nil]
+        let envp = command.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, command.arguments[0], &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw JobFailure(.payloadFailed, "cannot run \(command.arguments[0]): \(String(cString: strerror(status)))")
+        }
+        let process = PayloadProcess(pid: pid)
+        let thread = Thread { process.waitForExit() }
+        thread.name = "payload-wait-\(pid)"
+        thread.start()
+        return process
+    }
+
+    /// Blocks a dedicated thread in wait4, then wakes everyone waiting.
+    private func waitForExit() {
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exit = PayloadExit(status: status, usage: usage, duration: ContinuousClock.now - started)
+        // Anything the payload left behind in its group goes too.
+        kill(-pid, SIGKILL)
+        let resumed = outcome.withLock { value -> [CheckedContinuation<PayloadExit, Never>] in
+            value = exit
+            return waiters.withLock { list in defer { list.removeAll() }; return list }
+        }
+        resumed.forEach { $0.resume(returning: exit) }
+    }
+
+    func exit() async -> PayloadExit {
+        await withCheckedContinuation { continuation in
+            let done = outcome.withLock { value -> PayloadExit? in
+                if value == nil { waiters.withLock { $0.append(continuation) } }
+                return value
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    var hasExited: Bool { outcome.withLock { $0 != nil } }
+
+    /// SIGTERM to the whole group now, SIGKILL after `grace` if it still runs.
+    func terminate(grace: TimeSpan) {
+        guard !hasExited else { return }
+        kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.milliseconds))) { [self] in
+            if !hasExited { kill(-pid, SIGKILL) }
+        }
+    }
+}
+
+/// How a payload ended.
+struct PayloadExit: Sendable {
+    /// The exit code, when it exited rather than being killed.
+    let code: Int32?
+    /// The signal that killed it, if one did.
+    let signal: Int32?
+    /// User plus system CPU of the payload and the children it waited for.
+    let cpuSeconds: Double
+    /// The largest resident set of any one process of it, as the kernel kept it.
+    let maxRSSBytes: Int64
+    let duration: Duration
+
+    init(status: Int32, usage: rusage, duration: Duration) {
+        // WIFEXITED / WEXITSTATUS / WTERMSIG spelled out: the macros do not import.
+        let termination = status & 0x7f
+        code = termination == 0 ? (status >> 8) & 0xff : nil
+        signal = termination != 0 && termination != 0x7f ? termination : nil
+        cpuSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        maxRSSBytes = Int64(usage.ru_maxrss) * 1024
+        self.duration = duration
+    }
+}

@@ -1,0 +1,52 @@
+import PandaClient
+import PandaCore
+
+/// Everything a pilot run is told, from its command line and the optional
+/// `pilot:` section of a configuration file.
+///
+/// ```swift
+/// let settings = PilotSettings(servers: ["https://panda.example:25443"], queue: "LOCAL", token: token)
+/// ```
+public struct PilotSettings: Sendable {
+    public var servers: [String]
+    public var queue: String
+    public var token: String
+    /// Where job work directories are made.
+    public var workArea: String
+    public var recoveryArea: String
+    /// Explicit lifetime; nil means from the batch slot, else the queue's pilot walltime.
+    public var lifetime: TimeSpan?
+    /// Run at most one job.
+    public var once: Bool
+    public var idleTimeout: TimeSpan
+    public var killGrace: TimeSpan
+    public var watchInterval: TimeSpan
+    public var transferRetries: Int
+    /// For the panda server's API.
+    public var api: HTTPSettings
+    /// For storage endpoints.
+    public var storage: HTTPSettings
+    /// The pilot's id as the server records it (the batch job id when known).
+    public var pilotID: String
+
+    public init(servers: [String], queue: String, token: String, workArea: String = ".",
+                recoveryArea: String = "/var/tmp/panda-recovery", lifetime: TimeSpan? = nil, once: Bool = false,
+                idleTimeout: TimeSpan = .minutes(5), killGrace: TimeSpan = .seconds(30), watchInterval: TimeSpan = .seconds(10),
+                transferRetries: Int = 3, api: HTTPSettings = HTTPSettings(), storage: HTTPSettings = HTTPSettings(),
+                pilotID: String) {
+        self.servers = servers
+        self.queue = queue
+        self.token = token
+        self.workArea = workArea
+        self.recoveryArea = recoveryArea
+        self.lifetime = lifetime
+        self.once = once
+        self.idleTimeout = idleTimeout
+        self.killGrace = killGrace
+        self.watchInterval = watchInterval
+        self.transferRetries = transferRetries
+        self.api = api
+        self.storage = storage
+        self.pilotID = pilotID
+    }
+}

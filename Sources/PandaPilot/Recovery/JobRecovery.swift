@@ -1,0 +1,53 @@
+import PandaClient
+import PandaCore
+
+/// Before taking new work, a pilot finishes jobs earlier pilots of its queue
+/// left in the recovery area: it gets a new lease on each (the server checks
+/// the job is still holding), stores the outputs, and reports the job finished.
+///
+/// ```swift
+/// await JobRecovery(client: client, area: area, stageOut: stageOut, node: node, pilot: id, log: log).run()
+/// ```
+struct JobRecovery {
+    let client: PandaClient
+    let area: RecoveryArea
+    let stageOut: StageOut
+    let node: String
+    let pilot: String
+    let log: PilotLog
+
+    /// How many jobs were completed.
+    @discardableResult
+    func run() async -> Int {
+        var completed = 0
+        for claim in area.claimAll(by: pilot) {
+            let entry = claim.entry
+            let lease: String
+            do {
+                lease = try await client.recover(RecoverRequest(jobID: entry.jobID, attempt: entry.attempt, queue: entry.queue,
+                                                                node: node, pilot: pilot)).lease
+            } catch .refused(let status, let message) {
+                // The job ended meanwhile (holding timeout, killed): its files are of no use.
+                log.info("recovery of job \(entry.jobID) refused (\(status)): \(message); removing its files")
+                area.remove(claim)
+                continue
+            } catch {
+                log.info("recovery of job \(entry.jobID) postponed: \(error)")
+                area.release(claim)
+                continue
+            }
+            do {
+                let stored = try await stageOut.run(entry.files)
+                let reply = try await client.update(JobUpdate(jobID: entry.jobID, attempt: entry.attempt, lease: lease, state: .finished,
+                                                              exitCode: 0, outputs: stored))
+                log.info("recovered job \(entry.jobID): \(reply.state.rawValue)")
+                area.remove(claim)
+                completed += 1
+            } catch {
+                log.info("recovery of job \(entry.jobID) failed again: \(error); leaving it for a later pilot")
+                area.release(claim)
+            }
+        }
+        return completed
+    }
+}

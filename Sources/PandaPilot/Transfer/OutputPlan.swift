@@ -1,0 +1,57 @@
+import Foundation
+import PandaClient
+import PandaCore
+
+/// Which files a finished job leaves and where each goes: its declared
+/// outputs, and the log tarball, each to its destination storage endpoint
+/// (the job's, else the queue's write_to) at `BASE/SCOPE/LFN`.
+struct OutputPlan {
+    let job: DispatchedJob
+    let work: String
+    static let defaultScope = "panda"
+
+    var logName: String { job.spec.log?.lfn ?? "panda.\(job.id).\(job.attempt).log.tgz" }
+
+    /// The declared outputs; a missing one fails the job (1103).
+    func outputs() throws(JobFailure) -> [OutgoingFile] {
+        var files: [OutgoingFile] = []
+        for output in job.spec.outputs {
+            let path = work + "/" + output.lfn
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw JobFailure(ErrorCode.noSuchFile, "the payload did not produce \(output.lfn)")
+            }
+            guard let url = url(for: output.lfn, scope: output.scope, destination: output.destination) else { continue }
+            files.append(OutgoingFile(lfn: output.lfn, path: path, url: url, isLog: false))
+        }
+        return files
+    }
+
+    /// The tarball of payload stdout/stderr and the pilot's log, when it has somewhere to go.
+    func logTarball(log: PilotLog) -> OutgoingFile? {
+        guard let url = url(for: logName, scope: job.spec.log?.scope, destination: job.spec.log?.destination) else { return nil }
+        let path = work + "/" + logName
+        do {
+            try LogTarball.write(to: path, folder: "panda.\(job.id).\(job.attempt)",
+                                 files: [work + "/payload.stdout", work + "/payload.stderr", work + "/pilot.log"])
+        } catch {
+            log.info("no log tarball for job \(job.id): \(error.diagnostic)")
+            return nil
+        }
+        return OutgoingFile(lfn: logName, path: path, url: url, isLog: true)
+    }
+
+    /// Outputs were declared but no storage endpoint can take them.
+    var missingDestination: JobFailure? {
+        for output in job.spec.outputs where url(for: output.lfn, scope: output.scope, destination: output.destination) == nil {
+            let name = output.destination ?? job.limits.defaultDestination
+            return JobFailure(ErrorCode.stageOutFailed, name.map { "no writable storage endpoint \($0) for \(output.lfn)" }
+                              ?? "the queue has no write_to storage for \(output.lfn)")
+        }
+        return nil
+    }
+
+    private func url(for lfn: String, scope: String?, destination: String?) -> String? {
+        guard let name = destination ?? job.limits.defaultDestination, let base = job.limits.writeTo[name] else { return nil }
+        return StorageLocation.url(under: base, scope ?? Self.defaultScope, lfn)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import PandaCore
+
+/// A server whose queues suit pilot tests, and the means to run real
+/// `panda pilot` processes against it.
+final class PilotSite: @unchecked Sendable {
+    let server: ServerProcess
+    let storageDirectory: String
+    let user: String
+    let pilotTokens: [String: String]
+
+    /// `queues` are YAML lines under the site's `queues:`; `storage` lines
+    /// under its `storage:` (LOCAL, a directory, is always there).
+    init(queues: [String], storage: [String] = [], pilot: String = "") throws {
+        let storageDirectory = NSTemporaryDirectory() + "panda-local-se-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
+        self.storageDirectory = storageDirectory
+        let names = queues.compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
+        server = try ServerProcess(queues: """
+            pilot:
+              watch_interval: 200ms
+              kill_grace: 2s
+              transfer: { retries: 0, timeout: 20s }
+            \(pilot)
+            sites:
+              SITE:
+                storage:
+                  LOCAL: { url: \(storageDirectory) }
+            \(storage.map { "      " + $0 }.joined(separator: "\n"))
+                queues:
+            \(queues.map { "      " + $0 }.joined(separator: "\n"))
+            """)
+        user = try server.token("jdoe", scope: "submit")
+        var tokens: [String: String] = [:]
+        for name in names { tokens[name] = try server.token("pilot-\(name)", scope: "pilot", queues: [name]) }
+        pilotTokens = tokens
+    }
+
+    func cleanUp() {
+        server.cleanUp()
+        try? FileManager.default.removeItem(atPath: storageDirectory)
+    }
+
+    /// Submits jobs (JSON objects) and returns their ids.
+    func submit(_ jobs: [[String: Any]]) async throws -> [Int64] {
+        let reply = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": jobs])
+        guard reply.status == 200 else { throw ServerProcessError("submit failed: \(reply.status) \(reply.message)") }
+        return try reply.decode(SubmitResult.self).jobs.map(\.id)
+    }
+
+    func describe(_ id: Int64) async throws -> JobDescription {
+        try await server.post("/api/v1/job/get_description", token: user, json: ["job_id": id]).decode(JobDescription.self)
+    }
+
+    /// Waits until the job is in `state` (or any final state when nil).
+    @discardableResult
+    func wait(for id: Int64, state: JobState? = nil, timeout: TimeInterval = 30) async throws -> JobDescription {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let job = try await describe(id)
+            if let state, job.status.state == state { return job }
+            if state == nil, job.status.state.isFinal { return job }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerProcessError("job \(id) did not reach \(state?.rawValue ?? "a final state"): \(try await describe(id).status.state)")
+    }
+
+    /// A pilot process for `queue`.
+    func pilot(_ queue: String, arguments: [String] = [], environment: [String: String] = [:], tokenInEnvironment: Bool = true) throws -> PilotProcess {
+        var env = environment
+        if tokenInEnvironment { env["PANDA_PILOT_TOKEN"] = pilotTokens[queue] }
+        return try PilotProcess.start(
+            ["pilot", "--server", "http://127.0.0.1:\(server.port)", "--queue", queue, "-c", server.configPath,
+             "--workdir", server.directory + "/work", "--recovery-dir", server.directory + "/recovery"] + arguments,
+            environment: env, logPath: server.directory + "/pilot-\(UUID().uuidString.prefix(6)).log")
+    }
+
+    /// Runs a pilot that exits when the queue is empty, and waits for it.
+    func runPilot(_ queue: String, arguments: [String] = [], timeout: TimeInterval = 60) throws -> PilotProcess {
+        let process = try pilot(queue, arguments: ["--idle-timeout", "0s"] + arguments)
+        try process.wait(timeout: timeout)
+        return process
+    }
+}
+
+/// One `panda pilot` process, its exit status and its log.
+final class PilotProcess: @unchecked Sendable {
+    let process: Process
+    let logPath: String
+
+    private init(process: Process, logPath: String) {
+        self.process = process
+        self.logPath = logPath
+    }
+
+    static func start(_ arguments: [String], environment: [String: String], logPath: String) throws -> PilotProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PandaProcess.binary)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin"]
+        env.merge(environment) { $1 }
+        process.environment = env
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        return PilotProcess(process: process, logPath: logPath)
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var status: Int32 { process.terminationStatus }
+
+    func wait(timeout: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw ServerProcessError("pilot did not exit within \(timeout) s:\n\(log)")
+        }
+        process.waitUntilExit()
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+}
+
+/// A job running `/bin/sh -c SCRIPT`.
+func shellJob(_ script: String, queue: String, name: String = "job", outputs: [String] = [], inputs: [[String: Any]] = [],
+              walltime: String? = nil, maxAttempts: Int = 1, environment: [String: String] = [:]) -> [String: Any] {
+    var resources: [String: Any] = ["cores": 1]
+    if let walltime { resources["walltime"] = walltime }
+    return ["name": name, "queue": queue, "max_attempts": maxAttempts, "resources": resources,
+            "payload": ["executable": "/bin/sh", "arguments": ["-c", script], "environment": environment],
+            "outputs": outputs.map { ["lfn": $0] }, "inputs": inputs]
+}
+
+/// Whether a process with this id still runs (a zombie does not).
+func processExists(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+}
+
+/// Processes of a process group that are not zombies (a zombie has ended;
+/// only its parent's reaping is pending).
+func liveProcesses(inGroup group: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
+        return pid
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import PandaCore
+import Testing
+
+/// `panda pilot` running real payloads against a real server.
+@Suite("pilot: running jobs", .serialized)
+struct PilotJobTests {
+    static let queue = "PQ: { read_from: [LOCAL], write_to: LOCAL, copytools: [cp], heartbeat: 1s, maxrss: 1GB, maxwdir: 1GB, maxtime: 1h }"
+
+    @Test("a successful payload is reported finished with its output and log stored and checksummed")
+    func success() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let id = try await site.submit([shellJob("echo hello; echo result > out.txt", queue: "PQ", outputs: ["out.txt"])])[0]
+        let pilot = try site.runPilot("PQ")
+        #expect(pilot.status == 0, "\(pilot.log)")
+        let job = try await site.wait(for: id)
+        #expect(job.status.state == .finished)
+        #expect(job.exitCode == 0)
+        let output = try #require(job.outputs.first { $0.lfn == "out.txt" })
+        #expect(output.size == 7)
+        var adler = Adler32()
+        adler.update(Array("result\n".utf8))
+        #expect(output.checksum == "ad:\(adler.hex)")
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/out.txt") == Data("result\n".utf8))
+        let log = try #require(job.outputs.first { $0.isLog })
+        let listing = try PandaProcess.runTool("/bin/tar", ["tzf", site.storageDirectory + "/panda/" + log.lfn])
+        #expect(listing.stdout.contains("payload.stdout") && listing.stdout.contains("pilot.log"), "\(listing.stdout)")
+        let timings = try #require(job.timings)
+        #expect(timings.payload > 0)
+        #expect(job.history.map(\.state).contains(.running))
+    }
+
+    @Test("payload exit 3 is failed with 1305 and exit 2 with 1378; the log is still stored")
+    func payloadExitCodes() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let ids = try await site.submit([shellJob("echo oops >&2; exit 3", queue: "PQ"), shellJob("exit 2", queue: "PQ")])
+        let pilot = try site.runPilot("PQ")
+        #expect(pilot.status == 0, "\(pilot.log)")
+        let three = try await site.wait(for: ids[0])
+        #expect(three.status.state == .failed)
+        #expect(three.exitCode == 3)
+        #expect(three.status.errorCode == 1305)
+        #expect(three.outputs.contains { $0.isLog })
+        let two = try await site.wait(for: ids[1])
+        #expect(two.status.errorCode == 1378)
+    }
+
+    @Test("a declared output the payload did not write fails the job with 1103")
+    func missingOutput() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let id = try await site.submit([shellJob("true", queue: "PQ", outputs: ["never.root"])])[0]
+        _ = try site.runPilot("PQ")
+        let job = try await site.wait(for: id)
+        #expect(job.status.state == .failed)
+        #expect(job.status.errorCode == 1103)
+    }
+
+    @Test("one pilot runs several jobs one after another, then exits when idle")
+    func multiJob() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let ids = try await site.submit((0..<6).map { shellJob("echo \($0)", queue: "PQ", name: "j\($0)") })
+        let pilot = try site.runPilot("PQ")
+        #expect(pilot.status == 0)
+        for id in ids {
+            #expect(try await site.wait(for: id).status.state == .finished)
+        }
+        let pilots = Set(try await ids.asyncMap { try await site.describe($0).pilot })
+        #expect(pilots.count == 1, "one pilot ran them all: \(pilots)")
+        #expect(pilot.log.contains("exiting after 6 job(s)"), "\(pilot.log)")
+    }
+
+    @Test("--once runs one job and leaves the rest")
+    func once() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let ids = try await site.submit([shellJob("true", queue: "PQ"), shellJob("true", queue: "PQ")])
+        _ = try site.runPilot("PQ", arguments: ["--once"])
+        let states = try await ids.asyncMap { try await site.describe($0).status.state }
+        #expect(states.sorted() == [.activated, .finished])
+    }
+
+    @Test("the payload cannot read the pilot token: not in its environment, not in the pilot's, not in the token file")
+    func tokenIsHidden() async throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let token = try #require(site.pilotTokens["PQ"])
+        let tokenFile = site.server.directory + "/pilot.token"
+        try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o600)
+        let script = """
+            { env; cat /proc/$PPID/environ; cat /proc/$PPID/cmdline; cat \(tokenFile); cat /proc/self/environ; } > found.txt 2>&1; true
+            """
+        let id = try await site.submit([shellJob(script, queue: "PQ", outputs: ["found.txt"])])[0]
+        // The token is given both ways: in the file and in the environment.
+        let pilot = try site.pilot("PQ", arguments: ["--idle-timeout", "0s", "--token-file", tokenFile])
+        try pilot.wait(timeout: 30)
+        let job = try await site.wait(for: id)
+        #expect(job.status.state == .finished, "\(pilot.log)")
+        let found = try #require(FileManager.default.contents(atPath: site.storageDirectory + "/panda/found.txt"))
+        let text = String(decoding: found, as: UTF8.self)
+        #expect(text.contains("PATH="), "the payload did read its environment: \(text.prefix(200))")
+        let signature = String(token.split(separator: ".").last ?? "")
+        #expect(!text.contains(signature), "the token leaked to the payload")
+        #expect(!FileManager.default.fileExists(atPath: tokenFile), "the token file is removed once read")
+    }
+
+    @Test("a token file others can read is refused with its mode named")
+    func tokenFileMode() throws {
+        let site = try PilotSite(queues: [Self.queue])
+        defer { site.cleanUp() }
+        let tokenFile = site.server.directory + "/open.token"
+        try "x".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o644)
+        let pilot = try site.pilot("PQ", arguments: ["--token-file", tokenFile], tokenInEnvironment: false)
+        try pilot.wait(timeout: 10)
+        #expect(pilot.status == 1)
+        #expect(pilot.log.contains("mode 644"), "\(pilot.log)")
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
