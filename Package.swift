@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "panda", targets: ["panda"]),
         .executable(name: "panda-dispatch-bench", targets: ["DispatchBenchmark"]),
+        .executable(name: "panda-pilot-bench", targets: ["PilotBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,6 +90,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
         .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
+        .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

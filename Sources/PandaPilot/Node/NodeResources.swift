@@ -33,12 +33,12 @@ struct NodeResources: Sendable, Equatable {
     /// is usually a cgroup).
     static func availableMemory() -> ByteCount {
         var available = Int64.max
-        if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+        if let meminfo = SmallFile.text("/proc/meminfo"),
            let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kib = Int64(line.split(separator: " ").dropFirst().first ?? "") {
             available = kib * 1024
         }
-        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+        if let text = SmallFile.text("/sys/fs/cgroup/memory.max"),
            let limit = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             available = min(available, limit)
         }
@@ -47,7 +47,7 @@ struct NodeResources: Sendable, Equatable {
 
     /// The CPUs this process may run on (`Cpus_allowed_list`: "0-3,8").
     static func allowedCPUs() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        guard let status = SmallFile.text("/proc/self/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
         var count = 0
         for range in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {

@@ -25,7 +25,7 @@ public enum PilotCredential {
                 throw PilotError.setup(String(format: "the token file %@ has mode %03o: group and others must not be able to read it (chmod 600)",
                                               file, info.st_mode & 0o777))
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = SmallFile.read(file, limit: 65536) else {
                 throw PilotError.setup("cannot read the token file \(file)")
             }
             if !keepFile { unlink(file) }

@@ -15,7 +15,7 @@ final class PayloadProcess: Sendable {
     let pid: pid_t
     let started = ContinuousClock.now
     private let outcome = Mutex<PayloadExit?>(nil)
-    private let waiters = Mutex<[CheckedContinuation<PayloadExit, Never>]>([])
+    private let waiters = Mutex<(next: Int, calls: [Int: @Sendable (PayloadExit) -> Void])>((0, [:]))
 
     private init(pid: pid_t) {
         self.pid = pid
@@ -75,21 +75,52 @@ final class PayloadProcess: Sendable {
         let exit = PayloadExit(status: status, usage: usage, duration: ContinuousClock.now - started)
         // Anything the payload left behind in its group goes too.
         kill(-pid, SIGKILL)
-        let resumed = outcome.withLock { value -> [CheckedContinuation<PayloadExit, Never>] in
+        let resumed = outcome.withLock { value -> [@Sendable (PayloadExit) -> Void] in
             value = exit
-            return waiters.withLock { list in defer { list.removeAll() }; return list }
+            return waiters.withLock { list in defer { list.calls.removeAll() }; return Array(list.calls.values) }
         }
-        resumed.forEach { $0.resume(returning: exit) }
+        resumed.forEach { $0(exit) }
     }
 
     func exit() async -> PayloadExit {
         await withCheckedContinuation { continuation in
-            let done = outcome.withLock { value -> PayloadExit? in
-                if value == nil { waiters.withLock { $0.append(continuation) } }
-                return value
-            }
-            if let done { continuation.resume(returning: done) }
+            whenExited { continuation.resume(returning: $0) }
         }
+    }
+
+    /// The exit, or nil when the payload still runs after `span`. The timer
+    /// is cancelled when the exit comes first: a cancelled Task.sleep keeps
+    /// its dispatch timer (and memory) until its deadline on Linux, and the
+    /// heartbeat's deadline can be half an hour away.
+    func exit(within span: TimeSpan) async -> PayloadExit? {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            let waiter = whenExited { exit in
+                once.cancelTimer()
+                once.resume(exit)
+            }
+            guard let waiter else { return }
+            once.startTimer(after: span) { [self] in
+                waiters.withLock { _ = $0.calls.removeValue(forKey: waiter) }
+                once.resume(nil)
+            }
+        }
+    }
+
+    /// Calls `body` once the payload has exited — at once, returning nil, if
+    /// it has; otherwise returns the waiter's key.
+    @discardableResult
+    private func whenExited(_ body: @escaping @Sendable (PayloadExit) -> Void) -> Int? {
+        let (done, key) = outcome.withLock { value -> (PayloadExit?, Int?) in
+            guard value == nil else { return (value, nil) }
+            return (nil, waiters.withLock { list in
+                list.next += 1
+                list.calls[list.next] = body
+                return list.next
+            })
+        }
+        if let done { body(done) }
+        return key
     }
 
     var hasExited: Bool { outcome.withLock { $0 != nil } }
@@ -101,6 +132,37 @@ final class PayloadProcess: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(grace.milliseconds))) { [self] in
             if !hasExited { kill(-pid, SIGKILL) }
         }
+    }
+}
+
+/// Resumes a continuation from whichever comes first, the exit or a timer.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<PayloadExit?, Never>?
+    private var timer: (any DispatchSourceTimer)?
+
+    init(_ continuation: CheckedContinuation<PayloadExit?, Never>) {
+        self.continuation = continuation
+    }
+
+    func startTimer(after span: TimeSpan, _ fire: @escaping @Sendable () -> Void) {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler(handler: fire)
+        timer.schedule(deadline: .now() + .milliseconds(Int(span.milliseconds)))
+        lock.withLock { self.timer = timer }
+        timer.resume()
+    }
+
+    func cancelTimer() {
+        lock.withLock { timer }?.cancel()
+    }
+
+    func resume(_ value: PayloadExit?) {
+        let stored = lock.withLock { () -> CheckedContinuation<PayloadExit?, Never>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        stored?.resume(returning: value)
     }
 }
 

@@ -10,15 +10,26 @@ enum ProcessTree {
 
     /// Resident memory of every process whose process group is `group`.
     static func residentBytes(ofGroup group: pid_t) -> Int64 {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
         var total: Int64 = 0
-        for entry in entries where entry.first?.isNumber == true {
-            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        for entry in processIDs() {
+            guard let stat = SmallFile.text("/proc/\(entry)/stat"),
                   let fields = fieldsAfterName(stat), fields.count > 21,
                   Int32(fields[2]) == group, let pages = Int64(fields[21]) else { continue }
             total += pages * pageSize
         }
         return total
+    }
+
+    /// The numeric entries of /proc, read with readdir (see SmallFile for why not Foundation).
+    static func processIDs() -> [String] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.first?.isNumber == true { names.append(name) }
+        }
+        return names
     }
 
     /// /proc/PID/stat's fields after "(name)", which may itself hold spaces:

@@ -69,7 +69,7 @@ struct RecoveryArea {
             if isClaim && !isStale(directory + "/" + name) { continue }
             let target = directory + "/" + base + ".claimed-" + pilot
             guard rename(directory + "/" + name, target) == 0 else { continue }
-            guard let data = FileManager.default.contents(atPath: target + "/" + Self.manifestName),
+            guard let data = SmallFile.read(target + "/" + Self.manifestName).map { Data($0) },
                   var entry = try? JSONDecoder().decode(Entry.self, from: data) else {
                 _ = rename(target, directory + "/" + base)
                 continue

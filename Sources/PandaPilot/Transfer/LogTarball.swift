@@ -17,12 +17,27 @@ enum LogTarball {
         var closed = false
         defer { if !closed { gzclose(archive) } }
         let now = Int(Date().timeIntervalSince1970)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            let name = folder + "/" + (file as NSString).lastPathComponent
-            try put(header(name: name, size: data.count, modified: now), into: archive)
-            try put(Array(data), into: archive)
-            try put([UInt8](repeating: 0, count: (512 - data.count % 512) % 512), into: archive)
+            // Streamed in chunks: a payload's stdout may be gigabytes.
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { continue }
+            let size = Int(info.st_size)
+            try put(header(name: folder + "/" + (file as NSString).lastPathComponent, size: size, modified: now), into: archive)
+            var remaining = size
+            while remaining > 0 {
+                let count = read(descriptor, buffer.baseAddress, min(buffer.count, remaining))
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                try put(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), into: archive)
+                remaining -= count
+            }
+            // A file that shrank while being read is padded to its recorded size.
+            try put([UInt8](repeating: 0, count: remaining + (512 - size % 512) % 512), into: archive)
         }
         // Two empty blocks end a tar archive.
         try put([UInt8](repeating: 0, count: 1024), into: archive)
@@ -31,9 +46,15 @@ enum LogTarball {
     }
 
     private static func put(_ bytes: [UInt8], into archive: gzFile) throws(JobFailure) {
-        guard !bytes.isEmpty else { return }
-        let written = bytes.withUnsafeBytes { gzwrite(archive, $0.baseAddress, UInt32($0.count)) }
+        let written = bytes.withUnsafeBytes { raw in raw.isEmpty ? 0 : gzwrite(archive, raw.baseAddress, UInt32(raw.count)) }
         guard written == Int32(bytes.count) else { throw JobFailure(ErrorCode.generalError, "cannot write the log tarball") }
+    }
+
+    private static func put(_ bytes: UnsafeRawBufferPointer, into archive: gzFile) throws(JobFailure) {
+        guard !bytes.isEmpty else { return }
+        guard gzwrite(archive, bytes.baseAddress, UInt32(bytes.count)) == Int32(bytes.count) else {
+            throw JobFailure(ErrorCode.generalError, "cannot write the log tarball")
+        }
     }
 
     /// A 512-byte ustar header for a regular file.

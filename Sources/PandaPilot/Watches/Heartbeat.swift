@@ -9,13 +9,8 @@ struct Heartbeat: Sendable {
     let lease: String
     let log: PilotLog
 
-    func run(control: JobControl) async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: job.limits.heartbeat.duration)
-            } catch {
-                return
-            }
+    func run(until payload: PayloadProcess, control: JobControl) async {
+        while await payload.exit(within: job.limits.heartbeat) == nil {
             do {
                 let reply = try await client.update(JobUpdate(jobID: job.id, attempt: job.attempt, lease: lease, state: .running))
                 if reply.command == .kill {

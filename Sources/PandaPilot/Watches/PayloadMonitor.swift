@@ -12,24 +12,20 @@ struct PayloadMonitor {
     let interval: TimeSpan
 
     /// Returns the largest resident memory seen for the payload's group.
+    /// Both loops end by themselves when the payload exits.
     func run(until payload: PayloadProcess, control: JobControl, heartbeat: Heartbeat) async -> Int64 {
         let initial = watches
         let interval = self.interval
-        let peak = await withTaskGroup(of: Int64?.self) { group in
+        return await withTaskGroup(of: Int64.self) { group in
             group.addTask {
-                _ = await payload.exit()
-                return nil
-            }
-            group.addTask {
-                await heartbeat.run(control: control)
-                return nil
+                await heartbeat.run(until: payload, control: control)
+                return 0
             }
             group.addTask {
                 var watches = initial
                 var peak: Int64 = 0
-                while !Task.isCancelled && !payload.hasExited {
-                    try? await Task.sleep(for: interval.duration)
-                    guard !payload.hasExited, !control.isStopped else { continue }
+                while await payload.exit(within: interval) == nil {
+                    guard !control.isStopped else { continue }
                     for index in watches.indices {
                         if let failure = watches[index].check(now: .now) {
                             control.stop(failure)
@@ -40,13 +36,7 @@ struct PayloadMonitor {
                 }
                 return peak
             }
-            // The payload's exit ends the heartbeat and the watches.
-            var peak: Int64 = 0
-            if let first = await group.next(), let value = first { peak = value }
-            group.cancelAll()
-            for await value in group { peak = max(peak, value ?? 0) }
-            return peak
+            return await group.reduce(0, max)
         }
-        return peak
     }
 }
