@@ -63,4 +63,18 @@ struct PandaClientTests {
             #expect(detail.contains(dead))
         }
     }
+
+    @Test("a server shedding load (429) is waited out for its Retry-After, then answers")
+    func honoursRetryAfter() async throws {
+        let standIn = try SheddingStandIn(busyReplies: 1, retryAfter: 2, body: #"{"success":true,"message":"","data":{"queues":{}}}"#)
+        defer { standIn.stop() }
+        let client = PandaClient(servers: ["http://127.0.0.1:\(standIn.port)"], token: nil,
+                                 retry: RetryPolicy(rounds: 3, firstDelay: .milliseconds(10)))
+        #expect(try await client.summary().queues.isEmpty)
+        let times = standIn.requestTimes
+        #expect(times.count == 2)
+        if times.count == 2 {
+            #expect(times[1].timeIntervalSince(times[0]) >= 1.9, "the second try waited for Retry-After: 2")
+        }
+    }
 }

@@ -41,4 +41,45 @@ struct StorageAccessTests {
             #expect(error.kind == .notFound)
         }
     }
+
+    @Test("HTTPS storage is verified against a CA directory; without the CA the transfer fails as unreachable")
+    func tlsVerification() async throws {
+        let directory = NSTemporaryDirectory() + "panda-ca-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory + "/certificates", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ca = directory + "/certificates/test-ca.pem"
+        for step in [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=panda test CA", "-keyout", directory + "/ca.key", "-out", ca],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", directory + "/se.key", "-out", directory + "/se.csr"],
+            ["x509", "-req", "-in", directory + "/se.csr", "-CA", ca, "-CAkey", directory + "/ca.key", "-CAcreateserial", "-days", "1",
+             "-extfile", "/dev/stdin", "-out", directory + "/se.pem"],
+        ] {
+            let result: PandaProcess.Result
+            if step[0] == "x509" {
+                try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+                result = try PandaProcess.runTool("/usr/bin/openssl", step.map { $0 == "/dev/stdin" ? directory + "/san.ext" : $0 })
+            } else {
+                result = try PandaProcess.runTool("/usr/bin/openssl", step)
+            }
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        // A CA directory as on grid nodes: certificates under their subject hash.
+        let rehash = try PandaProcess.runTool("/usr/bin/openssl", ["rehash", directory + "/certificates"])
+        #expect(rehash.status == 0, "\(rehash.stderr)")
+
+        let se = try StorageElement(tls: (directory + "/se.pem", directory + "/se.key"))
+        try se.start()
+        defer { se.cleanUp() }
+        try se.put("/tls/file.dat", Data("over TLS\n".utf8))
+        let verified = StorageAccess(settings: HTTPSettings(timeout: .seconds(20), caDirectory: directory + "/certificates"))
+        let got = try await verified.get(se.url + "/tls/file.dat", to: directory + "/got", md5: false)
+        #expect(got.size == 9)
+        let unverified = StorageAccess(settings: HTTPSettings(timeout: .seconds(20), caDirectory: "/nonexistent"))
+        do {
+            _ = try await unverified.get(se.url + "/tls/file.dat", to: directory + "/got2", md5: false)
+            Issue.record("a certificate from an unknown CA was accepted")
+        } catch {
+            #expect(error.kind == .unreachable, "\(error)")
+        }
+    }
 }

@@ -47,6 +47,22 @@ struct PilotJobTests {
         #expect(two.status.errorCode == 1378)
     }
 
+    @Test("the symlink copy tool links local replicas into the work directory instead of copying them")
+    func symlinkInputs() async throws {
+        let site = try PilotSite(queues: ["LINKQ: { read_from: [LOCAL], write_to: LOCAL, copytools: [symlink, cp], maxrss: 1GB, maxwdir: 1GB }"])
+        defer { site.cleanUp() }
+        let source = site.storageDirectory + "/shared.dat"
+        try Data("shared bytes\n".utf8).write(to: URL(fileURLWithPath: source))
+        let input: [String: Any] = ["lfn": "shared.dat", "size": 13, "replicas": [["storage": "LOCAL", "url": "file://" + source]]]
+        let id = try await site.submit([shellJob("test -L shared.dat && cat shared.dat > seen.txt", queue: "LINKQ",
+                                                 outputs: ["seen.txt"], inputs: [input])])[0]
+        _ = try site.runPilot("LINKQ")
+        let job = try await site.wait(for: id)
+        #expect(job.status.state == .finished, "\(job.status.errorDiag ?? "")")
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/seen.txt") == Data("shared bytes\n".utf8))
+        #expect(FileManager.default.fileExists(atPath: source), "the replica itself is untouched")
+    }
+
     @Test("a declared output the payload did not write fails the job with 1103")
     func missingOutput() async throws {
         let site = try PilotSite(queues: [Self.queue])

@@ -37,4 +37,17 @@ struct PilotNodeTests {
         #expect(pilot.status == 1)
         #expect(pilot.log.contains("NOPE"), "\(pilot.log)")
     }
+
+    @Test("the batch slot's end (SLURM_JOB_END_TIME) bounds the pilot: a job longer than the time left is not taken")
+    func slotEnd() async throws {
+        let site = try PilotSite(queues: ["PQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB, maxtime: 2h }"])
+        defer { site.cleanUp() }
+        let ids = try await site.submit([shellJob("true", queue: "PQ", walltime: "1h"), shellJob("true", queue: "PQ", walltime: "1m")])
+        let end = Int(Date().timeIntervalSince1970) + 600
+        let pilot = try site.pilot("PQ", arguments: ["--idle-timeout", "0s"], environment: ["SLURM_JOB_END_TIME": String(end)])
+        try pilot.wait(timeout: 30)
+        #expect(pilot.log.contains("lifetime 9m") || pilot.log.contains("lifetime 10m"), "\(pilot.log)")
+        #expect(try await site.describe(ids[0]).status.state == .activated, "the 1h job waits for a pilot with time for it")
+        #expect(try await site.describe(ids[1]).status.state == .finished)
+    }
 }

@@ -9,7 +9,11 @@ final class StorageElement: @unchecked Sendable {
     private var process: Process?
     static let binary = "/usr/sbin/nginx"
 
-    init(port: Int? = nil) throws {
+    /// With `tls`, it serves HTTPS with that certificate and key.
+    let tls: (cert: String, key: String)?
+
+    init(port: Int? = nil, tls: (cert: String, key: String)? = nil) throws {
+        self.tls = tls
         directory = NSTemporaryDirectory() + "panda-se-\(UUID().uuidString.prefix(8))"
         self.port = try port ?? ServerProcess.freePort()
         for sub in ["data", "logs", "tmp"] {
@@ -27,7 +31,8 @@ final class StorageElement: @unchecked Sendable {
                 client_body_temp_path \(directory)/tmp;
                 client_max_body_size 0;
                 server {
-                    listen 127.0.0.1:\(self.port);
+                    listen 127.0.0.1:\(self.port)\(tls == nil ? "" : " ssl");
+                    \(tls.map { "ssl_certificate \($0.cert); ssl_certificate_key \($0.key);" } ?? "")
                     root \(directory)/data;
                     location / {
                         dav_methods PUT DELETE MKCOL;
@@ -39,7 +44,7 @@ final class StorageElement: @unchecked Sendable {
             """.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
     func start() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
@@ -54,7 +59,7 @@ final class StorageElement: @unchecked Sendable {
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            let probe = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", url + "/"])
+            let probe = try PandaProcess.runTool("/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", url + "/"])
             if probe.stdout != "000" { return }
             guard process.isRunning else { break }
             usleep(50_000)
@@ -79,7 +84,7 @@ final class StorageElement: @unchecked Sendable {
         let local = directory + "/tmp/upload-\(UUID().uuidString)"
         try contents.write(to: URL(fileURLWithPath: local))
         defer { try? FileManager.default.removeItem(atPath: local) }
-        let result = try PandaProcess.runTool("/usr/bin/curl", ["-sf", "-T", local, url + path])
+        let result = try PandaProcess.runTool("/usr/bin/curl", ["-sfk", "-T", local, url + path])
         guard result.status == 0 else { throw ServerProcessError("PUT \(path) failed: \(result.stderr)") }
     }
 
