@@ -63,6 +63,29 @@ struct PilotJobTests {
         #expect(FileManager.default.fileExists(atPath: source), "the replica itself is untouched")
     }
 
+    @Test("a job naming a container image runs under the queue's container_command with the image; a queue without one refuses (1384)")
+    func container() async throws {
+        // A stand-in for `apptainer exec IMAGE`: records the image, runs the rest.
+        let site = try PilotSite(queues: [
+            #"BOXQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB, container_command: [/bin/sh, -c, 'echo "$0" > image.txt; exec "$@"'] }"#,
+            "BAREQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB }",
+        ])
+        defer { site.cleanUp() }
+        var boxed = shellJob("echo inside >> image.txt", queue: "BOXQ", outputs: ["image.txt"])
+        var payload = boxed["payload"] as! [String: Any]
+        payload["container"] = "docker://alpine:3.20"
+        boxed["payload"] = payload
+        var bare = boxed
+        bare["queue"] = "BAREQ"
+        bare["outputs"] = []
+        let ids = try await site.submit([boxed, bare])
+        _ = try site.runPilot("BOXQ")
+        _ = try site.runPilot("BAREQ")
+        #expect(try await site.wait(for: ids[0]).status.state == .finished)
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/image.txt") == Data("docker://alpine:3.20\ninside\n".utf8))
+        #expect(try await site.wait(for: ids[1]).status.errorCode == 1384)
+    }
+
     @Test("a declared output the payload did not write fails the job with 1103")
     func missingOutput() async throws {
         let site = try PilotSite(queues: [Self.queue])

@@ -48,7 +48,7 @@ struct PilotStorageTests {
         #expect(done.outputs.contains { $0.isLog && se.contents("/store/panda/\($0.lfn)") != nil })
     }
 
-    @Test("a replica whose checksum differs from the catalogue fails stage-in with 1171")
+    @Test("a replica whose checksum differs from the catalogue fails stage-in: 1171 for adler32, 1145 for md5")
     func checksumMismatch() async throws {
         let se = try StorageElement()
         try se.start()
@@ -58,12 +58,17 @@ struct PilotStorageTests {
         defer { site.cleanUp() }
         let data = Data("the real contents\n".utf8)
         try se.put("/store/in/a.dat", data)
-        let id = try await site.submit([shellJob("cat a.dat", queue: "DQ",
-                                                 inputs: [input("a.dat", data, urls: ["\(se.url)/store/in/a.dat"], checksum: "ad:00000001")])])[0]
+        let ids = try await site.submit([
+            shellJob("cat a.dat", queue: "DQ", inputs: [input("a.dat", data, urls: ["\(se.url)/store/in/a.dat"], checksum: "ad:00000001")]),
+            shellJob("cat a.dat", queue: "DQ",
+                     inputs: [input("a.dat", data, urls: ["\(se.url)/store/in/a.dat"], checksum: "md5:" + String(repeating: "0", count: 32))]),
+        ])
         _ = try site.runPilot("DQ")
-        let job = try await site.wait(for: id)
-        #expect(job.status.state == .failed)
-        #expect(job.status.errorCode == 1171, "\(job.status.errorDiag ?? "")")
+        let adler = try await site.wait(for: ids[0])
+        #expect(adler.status.state == .failed)
+        #expect(adler.status.errorCode == 1171, "\(adler.status.errorDiag ?? "")")
+        let md5 = try await site.wait(for: ids[1])
+        #expect(md5.status.errorCode == 1145, "\(md5.status.errorDiag ?? "")")
     }
 
     @Test("an unreachable replica is skipped for the next; with none left, 1099; a missing file, 1100")
