@@ -59,7 +59,14 @@ let package = Package(
             dependencies: ["PandaCore", "CCurl", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "PandaPilot",
-            dependencies: ["PandaCore", "PandaClient", "CZlib", "CProcessShim"]),
+            dependencies: ["PandaCore", "PandaClient", "PandaSystem", "CZlib", "CProcessShim"]),
+        .target(
+            name: "PandaFactory",
+            dependencies: [
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PandaStore",
             dependencies: ["PandaCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -80,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "panda",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaClient",
+                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaFactory", "PandaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -101,6 +108,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
+        .testTarget(name: "PandaFactoryTests", dependencies: ["PandaFactory", "PandaConfig", "PandaCore", "TestSupport"]),
         .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore"]),
         .testTarget(
             name: "IntegrationTests",

@@ -56,6 +56,18 @@ extension PandaClient {
     public func queueDemand() async throws(ClientError) -> QueueDemandResult {
         try await call("GET", "/api/v1/factory/queue_demand")
     }
+
+    public func pilotToken(_ request: PilotTokenRequest) async throws(ClientError) -> PilotTokenResult {
+        try await call("POST", "/api/v1/factory/pilot_token", body: request)
+    }
+
+    public func reportPilots(_ report: PilotReport) async throws(ClientError) {
+        let _: EmptyReply = try await call("POST", "/api/v1/factory/report_pilots", body: report)
+    }
+
+    public func pilotReports() async throws(ClientError) -> PilotReports {
+        try await call("GET", "/api/v1/factory/pilots")
+    }
 }
 
 /// `data: {}` or `data: null`.

@@ -35,6 +35,10 @@ public protocol JobStore: Sendable {
     func list(_ filter: JobFilter) async throws -> JobPage
     /// Counts by queue and state, from counters kept as jobs move.
     func summary() async throws -> StateSummary
+    /// Keeps a factory's latest report of its pilots, replacing its previous one.
+    func recordPilots(_ report: PilotReport, now: Double) async throws
+    /// Every factory's latest report, newest first.
+    func pilotReports() async throws -> [PilotReport]
     /// Proves the store can still commit; throws when it cannot.
     func probe() async throws
 }

@@ -140,6 +140,13 @@ public struct PilotLimits: Sendable, Codable, Equatable {
         case perCycle = "per_cycle"
     }
 
+    public init(max: Int, queued: Int, perCycle: Int, walltime: TimeSpan) {
+        self.max = max
+        self.queued = queued
+        self.perCycle = perCycle
+        self.walltime = walltime
+    }
+
     init(reading r: ConfigReader, defaultWalltime: TimeSpan) {
         max = r.value("max", default: 100, in: 0...1_000_000)
         queued = r.value("queued", default: 10, in: 0...1_000_000)

@@ -222,7 +222,19 @@ public struct QueueDemandResult: Sendable, Codable {
 /// `factory/pilot_token`: a token for one pilot of one queue.
 public struct PilotTokenRequest: Sendable, Codable {
     public var queue: String
-    public init(queue: String) { self.queue = queue }
+    /// How long the token must stay valid: the pilot may wait queued in the
+    /// batch system before its slot starts. The server caps it.
+    public var validFor: TimeSpan?
+
+    enum CodingKeys: String, CodingKey {
+        case queue
+        case validFor = "valid_for"
+    }
+
+    public init(queue: String, validFor: TimeSpan? = nil) {
+        self.queue = queue
+        self.validFor = validFor
+    }
 }
 
 public struct PilotTokenResult: Sendable, Codable {

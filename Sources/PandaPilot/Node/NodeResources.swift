@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import PandaSystem
 
 /// What this worker node offers a job now: cores the pilot may use, memory
 /// available, free disk in the work area.

@@ -1,5 +1,6 @@
 import CProcessShim
 import Foundation
+import PandaSystem
 
 /// The pilot's token: read once, then put out of the payload's reach.
 ///

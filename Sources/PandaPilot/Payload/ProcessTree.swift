@@ -1,4 +1,5 @@
 import Foundation
+import PandaSystem
 
 /// The processes of a payload's group, read from /proc, for the memory watch.
 ///

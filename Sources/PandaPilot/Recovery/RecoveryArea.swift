@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import PandaSystem
 
 /// Where outputs of jobs whose stage-out failed wait for a later pilot of
 /// the same queue: one directory per job attempt under `ROOT/QUEUE/`, with

@@ -32,6 +32,8 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/pilot/report_node"),
         Route(method: "GET", path: "/api/v1/factory/queue_demand"),
         Route(method: "POST", path: "/api/v1/factory/pilot_token"),
+        Route(method: "POST", path: "/api/v1/factory/report_pilots"),
+        Route(method: "GET", path: "/api/v1/factory/pilots"),
         Route(method: "GET", path: "/api/v1/stats/summary"),
         Route(method: "GET", path: "/healthz"),
         Route(method: "GET", path: "/metrics"),

@@ -24,12 +24,29 @@ extension ServerContext {
             guard factory.covers(queue: queue.name) || factory.scope == .admin else {
                 throw APIError.forbidden("this factory token does not cover queue \(queue.name)")
             }
-            // Long enough for the pilot's whole batch slot, no longer.
+            // Long enough for the pilot's wait in the batch queue and its whole
+            // slot, as the factory asks, but never beyond a month.
             let now = Int64(Self.now)
-            let lifetime = Int64(queue.pilots.walltime.seconds) + 3600
+            let asked = ask.validFor.map { $0.milliseconds / 1000 } ?? (Int64(queue.pilots.walltime.seconds) + 3600)
+            let lifetime = min(max(asked, 60), 31 * 86_400)
             let claims = TokenClaims(subject: "pilot@\(factory.subject)", scope: .pilot, queues: [queue.name],
                                      issuedAt: now, expiresAt: now + lifetime)
             return JSONReply.success(PilotTokenResult(token: try signer.sign(claims), expiresAt: claims.expiresAt))
+        }
+        router.post("/api/v1/factory/report_pilots") { request, context in
+            let factory = try context.require(.factory)
+            var report = try await body.decode(PilotReport.self, from: request)
+            for entry in report.queues where !(factory.covers(queue: entry.queue) || factory.scope == .admin) {
+                throw APIError.forbidden("this factory token does not cover queue \(entry.queue)")
+            }
+            // The token says who reports, whatever the body claims.
+            report.factory = factory.subject
+            try await store.recordPilots(report, now: Self.now)
+            return JSONReply.success(EmptyData())
+        }
+        router.get("/api/v1/factory/pilots") { _, context in
+            _ = try context.require(.read, .factory)
+            return JSONReply.success(PilotReports(factories: try await store.pilotReports()))
         }
     }
 }

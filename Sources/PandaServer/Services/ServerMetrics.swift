@@ -18,17 +18,15 @@ public final class ServerMetrics: Sendable {
 
     public init() {
         dispatchLatency = registry.makeDurationHistogram(
-            name: "panda_dispatch_seconds",
+            descriptor: Self.metric("panda_dispatch_seconds", "Time to answer pilot/acquire_jobs, durable commit included"),
             buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "Time to answer pilot/acquire_jobs, durable commit included")
-        dispatched = registry.makeCounter(name: "panda_jobs_dispatched_total", help: "Jobs handed to pilots")
+                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
+        dispatched = registry.makeCounter(descriptor: Self.metric("panda_jobs_dispatched_total", "Jobs handed to pilots"))
     }
 
     func countRequest(route: String, status: Int) {
         let label = Self.knownRoutes.contains(route) ? route : "other"
-        registry.makeCounter(name: "panda_http_requests_total", labels: [("route", label), ("status", String(status))],
-                             help: "HTTP requests by route and status").increment()
+        registry.makeCounter(descriptor: Self.metric("panda_http_requests_total", "HTTP requests by route and status"), labels: [("route", label), ("status", String(status))]).increment()
     }
 
     func recordDispatch(jobs: Int, took duration: Duration) {
@@ -42,8 +40,7 @@ public final class ServerMetrics: Sendable {
     /// A pilot refused to start on its node; labels are bounded by the
     /// configured queues and the error catalogue.
     func countNodeRefusal(queue: String, code: Int) {
-        registry.makeCounter(name: "panda_pilot_node_refusals_total", labels: [("queue", queue), ("code", String(code))],
-                             help: "Pilots that refused to start on their worker node, by queue and error code").increment()
+        registry.makeCounter(descriptor: Self.metric("panda_pilot_node_refusals_total", "Pilots that refused to start on their worker node, by queue and error code"), labels: [("queue", queue), ("code", String(code))]).increment()
     }
 
     var dispatchesLastMinute: Int {
@@ -53,9 +50,14 @@ public final class ServerMetrics: Sendable {
 
     func recordStates(_ summary: StateSummary) {
         for state in JobState.allCases {
-            registry.makeGauge(name: "panda_jobs", labels: [("state", state.rawValue)], help: "Jobs by state")
+            registry.makeGauge(descriptor: Self.metric("panda_jobs", "Jobs by state"), labels: [("state", state.rawValue)])
                 .set(Double(summary.total(state)))
         }
+    }
+
+    /// A descriptor whose name is exactly `name` (no unit suffix added).
+    static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// The Prometheus text exposition.

@@ -71,6 +71,16 @@ enum Schema {
         migrator.registerMigration("v2 step timings") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN timings TEXT")
         }
+        migrator.registerMigration("v3 factory pilot reports") { db in
+            try db.execute(sql: """
+                -- Each factory's latest view of its pilots, for the monitor.
+                CREATE TABLE factory_pilots (
+                    factory TEXT PRIMARY KEY,
+                    report TEXT NOT NULL,
+                    reported_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

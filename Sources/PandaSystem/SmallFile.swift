@@ -4,9 +4,9 @@ import Foundation
 /// plain POSIX reads. Foundation's file reading was seen (heaptrack, Swift
 /// 6.3 on Linux) to leak a 4 KiB buffer per call on files that report size
 /// 0, as every /proc file does, and the memory watch reads hundreds of them
-/// per tick.
-enum SmallFile {
-    static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+/// per tick. Shared by the pilot and the factory.
+public enum SmallFile {
+    public static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -21,7 +21,7 @@ enum SmallFile {
         return bytes
     }
 
-    static func text(_ path: String) -> String? {
+    public static func text(_ path: String) -> String? {
         read(path).map { String(decoding: $0, as: UTF8.self) }
     }
 }

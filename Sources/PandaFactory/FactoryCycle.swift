@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import PandaClient
+import PandaConfig
+import PandaCore
+
+/// One pass over every queue the factory serves: learn the demand, poll the
+/// pilots' batch states, cancel the ones waiting too long, submit what the
+/// plan says, forget old ones, and report to the server. A queue whose batch
+/// system does not answer is skipped this cycle; the others go on.
+struct FactoryCycle: Sendable {
+    let settings: FactorySettings
+    let client: PandaClient
+    let ledger: PilotLedger
+    let adapters: [BatchSystem: any BatchAdapter]
+    let logger: Logger
+
+    /// What the cycle saw, for STATUS= and the report.
+    struct Summary: Sendable {
+        var queues: [QueuePilots] = []
+        var submitted = 0
+        var problems: [String] = []
+    }
+
+    func run(now: Double = Date().timeIntervalSince1970) async -> Summary {
+        var summary = Summary()
+        let demand: [String: Int]?
+        do {
+            demand = Dictionary(try await client.queueDemand().queues.map { ($0.queue, $0.activated) }, uniquingKeysWith: { a, _ in a })
+        } catch {
+            summary.problems.append("demand: \(error)")
+            logger.warning("cannot learn the demand; no pilots submitted this cycle: \(error)")
+            demand = nil
+        }
+        for queue in settings.queues {
+            guard let batch = queue.batch, let adapter = adapters[batch.system] else { continue }
+            do {
+                let (pilots, submitted) = try await serve(queue, batch: batch, adapter: adapter, demand: demand?[queue.name], now: now)
+                summary.queues.append(pilots)
+                summary.submitted += submitted
+            } catch {
+                summary.problems.append("\(queue.name): \(error)")
+                logger.error("queue \(queue.name) skipped this cycle: \(error)", metadata: ["panda.queue": "\(queue.name)"])
+            }
+        }
+        forgetOld(now: now)
+        if !summary.queues.isEmpty {
+            do {
+                try await client.reportPilots(PilotReport(factory: "", queues: summary.queues))
+            } catch {
+                logger.warning("cannot report pilots to the server: \(error)")
+            }
+        }
+        return summary
+    }
+
+    private func serve(_ queue: QueueConfig, batch: BatchConfig, adapter: any BatchAdapter, demand: Int?,
+                       now: Double) async throws -> (QueuePilots, Int) {
+        var records = try ledger.active(queue: queue.name)
+        let states = try await adapter.status(of: records.map(\.batchID))
+        for index in records.indices {
+            records[index] = PilotTransitions.apply(states[records[index].batchID], to: records[index], now: now, logger: logger)
+        }
+        try await cancelStale(&records, adapter: adapter, demand: demand, now: now)
+        try ledger.save(records)
+
+        let active = records.filter { $0.state.isActive }
+        let queued = active.count { $0.state == .queued }
+        let running = active.count { $0.state == .running }
+        let held = active.count { $0.state == .held }
+        var submitted = 0
+        if let demand, queue.status.servesPilots {
+            let plan = PilotPlan(limits: queue.pilots, slots: batch.slots, system: batch.system)
+            let count = plan.newPilots(queued: queued, running: running + held, demand: demand)
+            if count > 0 { submitted = try await submit(count, to: queue, adapter: adapter, now: now) }
+        }
+        let ended = try ledger.ended(queue: queue.name, since: now - Double(settings.factory.retention.milliseconds) / 1000)
+        // Local pilots start at once; batch pilots wait in the queue first.
+        let startedAtOnce = adapter.system == .local
+        return (QueuePilots(queue: queue.name, batchSystem: batch.system,
+                            queued: queued + (startedAtOnce ? 0 : submitted), running: running + (startedAtOnce ? submitted : 0),
+                            held: held, finished: ended.finished, failed: ended.failed), submitted)
+    }
+
+    /// Queued too long, queued with nothing to do, held too long: cancelled,
+    /// and recorded as failed with why.
+    private func cancelStale(_ records: inout [PilotRecord], adapter: any BatchAdapter, demand: Int?, now: Double) async throws {
+        var reasons: [Int: String] = [:]
+        let maxQueued = Double(settings.factory.maxQueuedTime.milliseconds) / 1000
+        let maxHeld = Double(settings.maxHeldTime.milliseconds) / 1000
+        for (index, record) in records.enumerated() {
+            switch record.state {
+            case .queued where now - record.submittedAt > maxQueued:
+                reasons[index] = "cancelled: queued longer than \(settings.factory.maxQueuedTime)"
+            case .queued where settings.factory.cancelWithoutDemand && demand == 0:
+                reasons[index] = "cancelled: no jobs left for the queue"
+            case .held where now - (record.heldAt ?? now) > maxHeld:
+                reasons[index] = "removed after being held for \(settings.maxHeldTime): \(record.reason ?? "no reason given")"
+            default: break
+            }
+        }
+        guard !reasons.isEmpty else { return }
+        try await adapter.cancel(reasons.keys.map { records[$0].batchID })
+        for (index, reason) in reasons {
+            records[index].state = .failed
+            records[index].reason = reason
+            records[index].endedAt = now
+            logger.info("pilot \(records[index].name) (\(records[index].batchID)) \(reason)")
+        }
+    }
+
+    private func submit(_ count: Int, to queue: QueueConfig, adapter: any BatchAdapter, now: Double) async throws -> Int {
+        let walltime = queue.pilots.walltime
+        // The pilot stops a little before the batch system would kill it.
+        let lifetime = TimeSpan(milliseconds: walltime.milliseconds - min(60_000, walltime.milliseconds / 10))
+        let validFor = TimeSpan(milliseconds: settings.factory.maxQueuedTime.milliseconds + walltime.milliseconds + 3_600_000)
+        var launches: [PilotLaunch] = []
+        for _ in 0..<count {
+            let name = "panda-\(queue.name)-\(RandomHex.make(bits: 40))"
+            let directory = settings.spool + "/" + queue.name + "/" + name
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let token = try await client.pilotToken(PilotTokenRequest(queue: queue.name, validFor: validFor)).token
+            let tokenFile = directory + "/pilot.token"
+            // Created 0600 before the token is written: never readable by others.
+            guard FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw BatchError.commandFailed(command: "write token", detail: "cannot write \(tokenFile)")
+            }
+            let configArguments = adapter.system == .local ? settings.configPath.map { ["-c", $0] } ?? [] : []
+            let command = settings.pilotCommand + configArguments + [
+                "--server", settings.servers.joined(separator: ","), "--queue", queue.name, "--token-file", tokenFile,
+                "--lifetime", lifetime.description, "--pilot-id", name,
+            ]
+            launches.append(PilotLaunch(name: name, command: command, environment: queue.batch?.environment ?? [:], directory: directory,
+                                        stdout: directory + "/pilot.out", stderr: directory + "/pilot.err", walltime: walltime,
+                                        cores: queue.corecount, memory: queue.maxrss))
+        }
+        let ids: [String]
+        do {
+            ids = try await adapter.submit(launches, queue: queue)
+        } catch {
+            for launch in launches { try? FileManager.default.removeItem(atPath: launch.directory) }
+            throw error
+        }
+        let state: PilotRecord.State = adapter.system == .local ? .running : .queued
+        try ledger.add(zip(launches, ids).map { launch, id in
+            PilotRecord(system: adapter.system, batchID: id, queue: queue.name, name: launch.name, state: state, reason: nil, exitCode: nil,
+                        submittedAt: now, startedAt: state == .running ? now : nil, endedAt: nil, heldAt: nil,
+                        directory: launch.directory, missing: 0)
+        })
+        logger.info("submitted \(ids.count) pilot(s) to \(queue.name) through \(adapter.system.rawValue): \(ids.joined(separator: " "))",
+                    metadata: ["panda.queue": "\(queue.name)"])
+        return ids.count
+    }
+
+    private func forgetOld(now: Double) {
+        do {
+            for record in try ledger.forget(endedBefore: now - Double(settings.factory.retention.milliseconds) / 1000) {
+                try? FileManager.default.removeItem(atPath: record.directory)
+            }
+        } catch {
+            logger.warning("cannot forget old pilots: \(error)")
+        }
+    }
+}

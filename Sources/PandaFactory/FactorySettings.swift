@@ -1,0 +1,39 @@
+import PandaClient
+import PandaConfig
+import PandaCore
+
+/// What one `panda factory` run serves and how.
+///
+/// ```swift
+/// let settings = FactorySettings(factory: configuration.factory, queues: served, servers: urls, token: token)
+/// ```
+public struct FactorySettings: Sendable {
+    public var factory: FactoryConfig
+    /// The queues this factory feeds (each has a batch section).
+    public var queues: [QueueConfig]
+    public var servers: [String]
+    public var token: String
+    /// What a batch job runs to start a pilot, before the pilot's own arguments.
+    public var pilotCommand: [String]
+    /// Where each pilot gets a directory for its script, token and output.
+    public var spool: String
+    public var api: HTTPSettings
+    /// Held pilots are removed after this long, their hold reason kept.
+    public var maxHeldTime: TimeSpan
+    /// Given to local pilots as `-c`, so the pilot: section applies to them;
+    /// pilots on other hosts use their own defaults.
+    public var configPath: String?
+
+    public init(factory: FactoryConfig, queues: [QueueConfig], servers: [String], token: String, pilotCommand: [String],
+                spool: String, api: HTTPSettings = HTTPSettings(), maxHeldTime: TimeSpan = .hours(1), configPath: String? = nil) {
+        self.factory = factory
+        self.queues = queues
+        self.servers = servers
+        self.token = token
+        self.pilotCommand = pilotCommand
+        self.spool = spool
+        self.api = api
+        self.maxHeldTime = maxHeldTime
+        self.configPath = configPath
+    }
+}

@@ -1,0 +1,91 @@
+import Dispatch
+import Foundation
+import Logging
+import PandaClient
+import PandaConfig
+import PandaCore
+import PandaSystem
+import Synchronization
+
+/// `panda factory`: keeps each queue's pilots topped up, one cycle every
+/// `factory.cycle`, until SIGTERM or SIGINT. Under systemd it sends READY=1
+/// after its first cycle, STATUS= with the pilots it keeps, and WATCHDOG=1
+/// after each cycle that completed.
+///
+/// ```swift
+/// try await PandaFactoryRole(settings: settings, logger: logger).run()
+/// ```
+public struct PandaFactoryRole: Sendable {
+    let settings: FactorySettings
+    let logger: Logger
+
+    public init(settings: FactorySettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs cycles until told to stop; `once` runs a single cycle.
+    public func run(once: Bool = false) async throws {
+        let ledger = try PilotLedger(path: settings.factory.state)
+        let runner = CommandRunner(timeout: settings.factory.commandTimeout)
+        let local = LocalAdapter()
+        let adapters: [BatchSystem: any BatchAdapter] = [
+            .slurm: SlurmAdapter(runner: runner), .condor: CondorAdapter(runner: runner),
+            .pbs: PBSAdapter(runner: runner), .local: local,
+        ]
+        let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
+        let cycle = FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
+        let systemd = SystemdNotifier()
+        let stop = StopSignal()
+        logger.info("factory serving \(settings.queues.map(\.name).joined(separator: ", ")) every \(settings.factory.cycle)")
+        var first = true
+        while !stop.requested {
+            let started = ContinuousClock.now
+            let summary = await cycle.run()
+            if first {
+                systemd.ready()
+                first = false
+            }
+            let queued = summary.queues.reduce(0) { $0 + $1.queued }, running = summary.queues.reduce(0) { $0 + $1.running }
+            systemd.status("\(running) pilots running, \(queued) queued in \(summary.queues.count) queue(s); "
+                           + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)"))
+            systemd.watchdog()
+            if once { break }
+            let next = started + settings.factory.cycle.duration
+            while !stop.requested && ContinuousClock.now < next {
+                try? await Task.sleep(for: min(.milliseconds(200), next - ContinuousClock.now))
+            }
+        }
+        systemd.stopping()
+        if stop.requested {
+            // Pilots in a batch system carry on; those this process started
+            // are asked to stop, so nothing is left behind on this host.
+            let locals = try ledger.all().filter { $0.system == .local && $0.state.isActive }.map(\.batchID)
+            try? await local.cancel(locals)
+            logger.info("factory stopped; asked \(locals.count) local pilot(s) to stop")
+        }
+    }
+}
+
+/// SIGTERM or SIGINT, caught so a cycle in progress can finish.
+final class StopSignal: @unchecked Sendable {
+    // Written once in init, then only kept alive.
+    private let sources: [any DispatchSourceSignal]
+    private let flag = Atomic<Bool>(false)
+
+    init() {
+        var sources: [any DispatchSourceSignal] = []
+        for signal in [SIGTERM, SIGINT] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            sources.append(source)
+        }
+        self.sources = sources
+        for source in sources {
+            source.setEventHandler { [weak self] in self?.flag.store(true, ordering: .relaxed) }
+            source.resume()
+        }
+    }
+
+    var requested: Bool { flag.load(ordering: .relaxed) }
+}

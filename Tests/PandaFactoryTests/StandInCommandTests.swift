@@ -1,0 +1,131 @@
+import Foundation
+import PandaConfig
+import PandaCore
+@testable import PandaFactory
+import Testing
+
+/// The adapters' process handling, against stand-in commands on PATH that
+/// behave as HTCondor's and PBS's do (neither can run here): delays,
+/// timeouts, non-zero exits with their documented messages.
+@Suite("batch commands through stand-ins")
+struct StandInCommandTests {
+    /// A directory of executable scripts put first on PATH.
+    final class StandIns {
+        let directory: String
+
+        init(_ scripts: [String: String]) throws {
+            directory = NSTemporaryDirectory() + "panda-standins-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, body) in scripts {
+                let path = directory + "/" + name
+                try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+                chmod(path, 0o755)
+            }
+        }
+
+        func runner(timeout: TimeSpan = .seconds(5)) -> CommandRunner {
+            var runner = CommandRunner(timeout: timeout)
+            runner.environment["PATH"] = directory + ":/usr/bin:/bin"
+            return runner
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    @Test("a command that hangs is killed at the timeout, and the error names it")
+    func timeout() async throws {
+        let standIns = try StandIns(["qstat": "sleep 30"])
+        let started = ContinuousClock.now
+        do {
+            _ = try await PBSAdapter(runner: standIns.runner(timeout: .seconds(1))).status(of: ["1.pbs"])
+            Issue.record("a hung qstat returned")
+        } catch {
+            #expect(error.description.contains("qstat"))
+            #expect(error.description.contains("no answer within 1s"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test("HTCondor: schedd unreachable is an error with condor_q's own message; ids gone from the queue are read from history")
+    func condor() async throws {
+        let down = try StandIns(["condor_q": "echo '-- Failed to fetch ads from: <127.0.0.1:9618> : schedd unreachable' >&2; exit 1"])
+        do {
+            _ = try await CondorAdapter(runner: down.runner()).status(of: ["5.0"])
+            Issue.record("an unreachable schedd gave states")
+        } catch {
+            #expect(error.description.contains("schedd unreachable"))
+        }
+        let standIns = try StandIns([
+            "condor_q": #"echo '[{"ClusterId": 5, "ProcId": 0, "JobStatus": 2}]'"#,
+            "condor_history": #"case "$*" in *5.1*) echo '[{"ClusterId": 5, "ProcId": 1, "JobStatus": 4, "ExitCode": 0}]';; esac"#,
+        ])
+        let states = try await CondorAdapter(runner: standIns.runner()).status(of: ["5.0", "5.1", "5.2"])
+        #expect(states == ["5.0": .running, "5.1": .done(exit: 0)])
+    }
+
+    @Test("HTCondor: one condor_submit for all of a cycle's pilots, the description on stdin")
+    func condorSubmit() async throws {
+        let standIns = try StandIns(["condor_submit": #"cat > "$(dirname "$0")/description"; echo "42.0 - 42.2""#])
+        let spool = standIns.directory + "/spool"
+        let launches = try (0..<3).map { index -> PilotLaunch in
+            try FileManager.default.createDirectory(atPath: spool + "/\(index)", withIntermediateDirectories: true)
+            return PilotLaunch(name: "p\(index)", command: ["/usr/bin/panda", "pilot", "--queue", "Q"], environment: ["SITE": "x"],
+                               directory: spool + "/\(index)", stdout: spool + "/\(index)/out", stderr: spool + "/\(index)/err",
+                               walltime: .hours(1), cores: 1, memory: .gigabytes(2))
+        }
+        let ids = try await CondorAdapter(runner: standIns.runner()).submit(launches, queue: try TestQueue.condor())
+        #expect(ids == ["42.0", "42.1", "42.2"])
+        let description = try String(contentsOfFile: standIns.directory + "/description", encoding: .utf8)
+        #expect(description.contains("+ProjectName = \"panda\""), "the queue's submit_lines are in it")
+        #expect(description.components(separatedBy: "queue 1").count == 4)
+    }
+
+    @Test("PBS: an unknown job id (purged) is no state at all, while known ones are read")
+    func pbsUnknown() async throws {
+        let standIns = try StandIns(["qstat": """
+            echo '{"Jobs":{"7.pbs":{"job_state":"R"}}}'
+            echo 'qstat: Unknown Job Id 8.pbs' >&2
+            exit 153
+            """])
+        #expect(try await PBSAdapter(runner: standIns.runner()).status(of: ["7.pbs", "8.pbs"]) == ["7.pbs": .running])
+        let none = try StandIns(["qstat": "echo 'qstat: Unknown Job Id 8.pbs' >&2; exit 153"])
+        #expect(try await PBSAdapter(runner: none.runner()).status(of: ["8.pbs"]).isEmpty)
+    }
+
+    @Test("Slurm: a lone unknown id is 'Invalid job id specified', read as no state; other failures are errors")
+    func slurmUnknown() async throws {
+        let standIns = try StandIns(["squeue": "echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1"])
+        #expect(try await SlurmAdapter(runner: standIns.runner()).status(of: ["99"]).isEmpty)
+        let down = try StandIns(["squeue": "echo 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)' >&2; exit 1"])
+        await #expect(throws: BatchError.self) { try await SlurmAdapter(runner: down.runner()).status(of: ["99"]) }
+    }
+
+    @Test("a command not on PATH is named in the error")
+    func missingCommand() async throws {
+        let standIns = try StandIns([:])
+        var runner = standIns.runner()
+        runner.environment["PATH"] = standIns.directory
+        do {
+            _ = try await SlurmAdapter(runner: runner).cancel(["1"])
+            Issue.record("scancel ran without being on PATH")
+        } catch {
+            #expect(error.description.contains("scancel is not on PATH"))
+        }
+    }
+}
+
+/// Queues for adapter tests, read through the configuration language.
+enum TestQueue {
+    static func condor() throws -> QueueConfig {
+        let directory = NSTemporaryDirectory() + "panda-q-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            sites:
+              S:
+                queues:
+                  CQ: { batch: { system: condor, submit_lines: ['+ProjectName = "panda"'] } }
+            """.write(toFile: directory + "/panda.yaml", atomically: true, encoding: .utf8)
+        return try #require(try ConfigLoader(environment: [:]).load(path: directory + "/panda.yaml").configuration.queue(named: "CQ"))
+    }
+}
