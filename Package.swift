@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "PandaFactory",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem", "CProcessShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CProcessShim"], path: "Tests/TestSupport"),
         .testTarget(
             name: "PandaSystemTests",
             dependencies: [
@@ -109,7 +109,7 @@ let package = Package(
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "PandaFactoryTests", dependencies: ["PandaFactory", "PandaConfig", "PandaCore", "TestSupport"]),
-        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore"]),
+        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "TestSupport"]),

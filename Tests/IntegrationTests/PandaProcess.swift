@@ -31,21 +31,14 @@ enum PandaProcess {
 
     /// Runs any program (openssl, curl) the same way.
     static func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:], inheritEnvironment: Bool = false) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = inheritEnvironment ? ProcessInfo.processInfo.environment : ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let scratch = NSTemporaryDirectory() + "panda-run-\(UUID().uuidString)"
+        defer { for suffix in [".out", ".err"] { unlink(scratch + suffix) } }
+        let child = try ChildProcess.spawn(executable, arguments, environment: env, stdout: scratch + ".out", stderr: scratch + ".err")
+        let status = child.wait()
+        return Result(status: status,
+                      stdout: (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? "")
     }
 }

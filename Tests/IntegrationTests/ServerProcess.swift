@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -10,7 +11,7 @@ final class ServerProcess: @unchecked Sendable {
     let directory: String
     let port: Int
     let configPath: String
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
     let environment: [String: String]
 
     static let queues = """
@@ -46,18 +47,9 @@ final class ServerProcess: @unchecked Sendable {
     var logPath: String { directory + "/server.log" }
 
     func start(scheme: String = "http", caFile: String? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PandaProcess.binary)
-        process.arguments = ["server", "-c", configPath]
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
-        process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try ChildProcess.spawn(PandaProcess.binary, ["server", "-c", configPath], environment: env, stdout: logPath)
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -77,8 +69,7 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGKILL: no chance to flush anything.
     func kill9() {
         guard let process else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill9()
         self.process = nil
     }
 
@@ -86,10 +77,9 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func terminate() -> Int32 {
         guard let process else { return -1 }
-        process.terminate()
-        process.waitUntilExit()
+        let status = process.terminate()
         self.process = nil
-        return process.terminationStatus
+        return status
     }
 
     func cleanUp() {

@@ -17,26 +17,23 @@ struct ServerSystemdTests {
 
         // Another process takes SQLite's write lock and holds it: the store
         // cannot commit, and the watchdog must stop being fed.
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["python3", "-c", """
+        let lockerOutput = NSTemporaryDirectory() + "panda-locker-\(UUID().uuidString)"
+        defer { unlink(lockerOutput) }
+        let locker = try ChildProcess.spawn("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys, time
             db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
             db.execute("BEGIN EXCLUSIVE")
             print("locked", flush=True)
             time.sleep(float(sys.argv[2]))
             db.execute("ROLLBACK")
-            """, server.databasePath, "6"]
-        let output = Pipe()
-        locker.standardOutput = output
-        try locker.run()
-        _ = output.fileHandleForReading.availableData   // "locked"
+            """, server.databasePath, "6"], environment: ["PATH": "/usr/bin:/bin"], stdout: lockerOutput)
+        waitForLine("locked", in: lockerOutput)
         let wedged = socket.receiveTimed(for: 5).filter { $0.message == "WATCHDOG=1" }.map(\.at)
         // A ping or two may go out before the health probe goes stale (1 s),
         // then none for as long as the lock is held.
         let pingsAfterFirstSecond = wedged.filter { $0 > 1.6 }
         #expect(pingsAfterFirstSecond.isEmpty, "pings while the store was wedged, at seconds \(wedged)")
-        locker.waitUntilExit()
+        locker.wait()
         let recovered = socket.receiveAll(for: 4)
         #expect(recovered.contains("WATCHDOG=1"), "pings resume once the store commits again: \(recovered)")
 

@@ -1,6 +1,7 @@
 import Foundation
 import PandaCore
 import Testing
+import TestSupport
 @testable import PandaStore
 
 @Suite("SQLite job store")
@@ -179,19 +180,16 @@ struct StoreUnavailableTests {
     func lockedDatabase() async throws {
         let fixture = try StoreFixture(busyTimeout: 0.2)
         _ = try await fixture.store.submit([StoreFixture.job()], now: 1)
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["python3", "-c", """
+        let lockerOutput = NSTemporaryDirectory() + "panda-locker-\(UUID().uuidString)"
+        defer { unlink(lockerOutput) }
+        let locker = try ChildProcess.spawn("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys, time
             db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
             db.execute("BEGIN EXCLUSIVE")
             print("locked", flush=True)
             time.sleep(3)
-            """, fixture.path]
-        let output = Pipe()
-        locker.standardOutput = output
-        try locker.run()
-        _ = output.fileHandleForReading.availableData
+            """, fixture.path], environment: ["PATH": "/usr/bin:/bin"], stdout: lockerOutput)
+        waitForLine("locked", in: lockerOutput)
         do {
             _ = try await fixture.store.submit([StoreFixture.job()], now: 2)
             Issue.record("a write succeeded while another process held the lock")
@@ -200,7 +198,7 @@ struct StoreUnavailableTests {
         }
         #expect(try await fixture.store.summary().count(queue: "Q", state: .activated) == 1, "readers are not blocked in WAL mode")
         locker.terminate()
-        locker.waitUntilExit()
+        locker.wait()
         await fixture.close()
     }
 }

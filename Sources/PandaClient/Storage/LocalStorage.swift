@@ -1,4 +1,5 @@
 import Foundation
+import PandaCore
 
 /// Copy tools for local paths: copy with checksums, or symlink.
 enum LocalStorage {
@@ -13,8 +14,9 @@ enum LocalStorage {
         }
         let input = try LocalFile.openForReading(source)
         defer { input.close() }
-        // Written beside the destination and renamed, so a reader never sees half a file.
-        let partial = destination + ".part"
+        // Written beside the destination and renamed, so a reader never sees
+        // half a file; the suffix is unique, so concurrent writers never mix.
+        let partial = destination + ".part-" + RandomHex.make(bits: 48)
         let output = try LocalFile.create(partial)
         var digest = FileDigest(md5: md5)
         do {

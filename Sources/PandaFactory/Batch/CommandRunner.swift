@@ -32,9 +32,9 @@ struct CommandRunner: Sendable {
         FileManager.default.createFile(atPath: stdinPath, contents: Data((input ?? "").utf8))
         let pid: pid_t
         do {
-            pid = try Self.spawn(executable, arguments, environment: environment, stdin: stdinPath, stdout: stdoutPath, stderr: stderrPath)
+            pid = try Spawn.start(executable, arguments, environment: environment, stdin: stdinPath, stdout: stdoutPath, stderr: stderrPath)
         } catch {
-            throw BatchError.commandFailed(command: describe(command, arguments), detail: "cannot start: \(String(cString: strerror(error.code)))")
+            throw BatchError.commandFailed(command: describe(command, arguments), detail: "cannot start: \(error.message)")
         }
         let deadline = ContinuousClock.now + timeout.duration
         var status: Int32 = 0
@@ -47,38 +47,7 @@ struct CommandRunner: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(5))
         }
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(status: code, stdout: SmallFile.text(stdoutPath) ?? "", stderr: SmallFile.text(stderrPath) ?? "")
-    }
-
-    /// posix_spawn in a process group of its own, with default signal
-    /// handling (the factory itself ignores SIGTERM and SIGINT).
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String],
-                              stdin: String, stdout: String, stderr: String) throws(SpawnError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw SpawnError(code: result) }
-        return pid
+        return Output(status: Spawn.exitCode(status), stdout: SmallFile.text(stdoutPath) ?? "", stderr: SmallFile.text(stderrPath) ?? "")
     }
 
     /// Runs and insists on exit status 0.
@@ -103,9 +72,4 @@ struct CommandRunner: Sendable {
     private func describe(_ command: String, _ arguments: [String]) -> String {
         ([command] + arguments.prefix(6)).joined(separator: " ") + (arguments.count > 6 ? " …" : "")
     }
-}
-
-/// posix_spawn's error number.
-struct SpawnError: Error {
-    let code: Int32
 }

@@ -9,32 +9,20 @@ import PandaSystem
 /// found again through /proc.
 struct LocalAdapter: BatchAdapter {
     var system: BatchSystem { .local }
-    private let children = Children()
 
     func submit(_ launches: [PilotLaunch], queue: QueueConfig) async throws(BatchError) -> [String] {
         var ids: [String] = []
+        // The factory's environment, without its credentials or its systemd sockets.
+        var environment = ProcessInfo.processInfo.environment.filter { !Self.withheld.contains($0.key) && !$0.key.hasPrefix("WATCHDOG_") }
         for launch in launches {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: launch.command[0])
-            process.arguments = Array(launch.command.dropFirst())
-            process.currentDirectoryURL = URL(fileURLWithPath: launch.directory)
-            // The factory's environment, without its credentials or its systemd sockets.
-            var environment = ProcessInfo.processInfo.environment.filter { !Self.withheld.contains($0.key) && !$0.key.hasPrefix("WATCHDOG_") }
             environment.merge(launch.environment) { $1 }
-            process.environment = environment
             do {
-                FileManager.default.createFile(atPath: launch.stdout, contents: nil)
-                FileManager.default.createFile(atPath: launch.stderr, contents: nil)
-                process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: launch.stdout))
-                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: launch.stderr))
-                process.standardInput = FileHandle.nullDevice
-                try process.run()
+                let pid = try Spawn.start(launch.command[0], Array(launch.command.dropFirst()), environment: environment,
+                                          stdin: "/dev/null", stdout: launch.stdout, stderr: launch.stderr, directory: launch.directory)
+                ids.append(String(pid))
             } catch {
-                throw BatchError.commandFailed(command: launch.command.joined(separator: " "), detail: "cannot start: \(error)")
+                throw BatchError.commandFailed(command: launch.command.joined(separator: " "), detail: "cannot start: \(error.message)")
             }
-            let id = String(process.processIdentifier)
-            children.add(id, process)
-            ids.append(id)
         }
         return ids
     }
@@ -42,18 +30,17 @@ struct LocalAdapter: BatchAdapter {
     func status(of ids: [String]) async throws(BatchError) -> [String: PilotBatchState] {
         var states: [String: PilotBatchState] = [:]
         for id in ids {
-            if let process = children.process(id) {
-                if process.isRunning {
-                    states[id] = .running
-                } else {
-                    let signalled = process.terminationReason == .uncaughtSignal
-                    states[id] = signalled ? .failed(reason: "killed by signal \(process.terminationStatus)")
-                                           : .done(exit: Int(process.terminationStatus))
-                    children.remove(id)
-                }
-            } else if let pid = pid_t(id), Self.isAlive(pid) {
-                // Started by an earlier run of the factory.
+            guard let pid = pid_t(id) else { continue }
+            var status: Int32 = 0
+            switch waitpid(pid, &status, WNOHANG) {
+            case 0:
                 states[id] = .running
+            case pid:
+                let code = Spawn.exitCode(status)
+                states[id] = status & 0x7f != 0 ? .failed(reason: "killed by signal \(status & 0x7f)") : .done(exit: Int(code))
+            default:
+                // Not our child: started by an earlier run of the factory.
+                if Self.isAlive(pid) { states[id] = .running }
             }
         }
         return states
@@ -69,15 +56,5 @@ struct LocalAdapter: BatchAdapter {
     static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = SmallFile.text("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
         return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
-    }
-
-    /// The pilots this factory process started.
-    private final class Children: @unchecked Sendable {
-        // Process is not Sendable; every access goes through this lock.
-        private let lock = NSLock()
-        private var table: [String: Process] = [:]
-        func add(_ id: String, _ process: Process) { lock.withLock { table[id] = process } }
-        func process(_ id: String) -> Process? { lock.withLock { table[id] } }
-        func remove(_ id: String) { lock.withLock { _ = table.removeValue(forKey: id) } }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import TestSupport
 
 /// A server whose queues suit pilot tests, and the means to run real
 /// `panda pilot` processes against it.
@@ -11,7 +12,8 @@ final class PilotSite: @unchecked Sendable {
 
     /// `queues` are YAML lines under the site's `queues:`; `storage` lines
     /// under its `storage:` (LOCAL, a directory, is always there).
-    init(queues: [String], storage: [String] = [], pilot: String = "") throws {
+    /// `top` is YAML for further top-level sections (a factory's, say).
+    init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "") throws {
         let storageDirectory = NSTemporaryDirectory() + "panda-local-se-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
         self.storageDirectory = storageDirectory
@@ -22,6 +24,7 @@ final class PilotSite: @unchecked Sendable {
               kill_grace: 2s
               transfer: { retries: 0, timeout: 20s }
             \(pilot)
+            \(top)
             sites:
               SITE:
                 storage:
@@ -85,26 +88,18 @@ final class PilotSite: @unchecked Sendable {
 
 /// One `panda pilot` process, its exit status and its log.
 final class PilotProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let logPath: String
 
-    private init(process: Process, logPath: String) {
+    private init(process: ChildProcess, logPath: String) {
         self.process = process
         self.logPath = logPath
     }
 
     static func start(_ arguments: [String], environment: [String: String], logPath: String) throws -> PilotProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PandaProcess.binary)
-        process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
-        process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try ChildProcess.spawn(PandaProcess.binary, arguments, environment: env, stdout: logPath)
         return PilotProcess(process: process, logPath: logPath)
     }
 
@@ -112,17 +107,13 @@ final class PilotProcess: @unchecked Sendable {
     var status: Int32 { process.terminationStatus }
 
     func wait(timeout: TimeInterval) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        guard process.wait(timeout: timeout) != nil else {
+            process.kill9()
             throw ServerProcessError("pilot did not exit within \(timeout) s:\n\(log)")
         }
-        process.waitUntilExit()
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    func signal(_ number: Int32) { process.signal(number) }
 }
 
 /// A job running `/bin/sh -c SCRIPT`.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real WebDAV storage element: Debian's nginx with its dav module, on a
 /// loopback port, serving a temporary directory. Started by the test that
@@ -6,7 +7,7 @@ import Foundation
 final class StorageElement: @unchecked Sendable {
     let directory: String
     let port: Int
-    private var process: Process?
+    private var process: ChildProcess?
     static let binary = "/usr/sbin/nginx"
 
     /// With `tls`, it serves HTTPS with that certificate and key.
@@ -50,12 +51,8 @@ final class StorageElement: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw ServerProcessError("nginx is not installed (\(Self.binary)); make deps installs it")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["-c", directory + "/nginx.conf", "-p", directory, "-g", "daemon off;"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess.spawn(Self.binary, ["-c", directory + "/nginx.conf", "-p", directory, "-g", "daemon off;"],
+                                             environment: ["PATH": "/usr/bin:/bin"])
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -70,7 +67,6 @@ final class StorageElement: @unchecked Sendable {
     func stop() {
         guard let process else { return }
         process.terminate()
-        process.waitUntilExit()
         self.process = nil
     }
 

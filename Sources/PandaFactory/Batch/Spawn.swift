@@ -1,0 +1,49 @@
+import CProcessShim
+import Foundation
+
+/// Starts a child with posix_spawn: its own process group (so a timeout can
+/// kill all of it), default handling of the signals the factory ignores, no
+/// descriptor of the factory's, and stdio to files. Foundation's `Process`
+/// is not used: its exit monitoring was seen to deadlock when many children
+/// start and end at once (Swift 6.3 on Linux).
+enum Spawn {
+    struct Failure: Error {
+        let code: Int32
+        var message: String { String(cString: strerror(code)) }
+    }
+
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String],
+                      stdin: String, stdout: String, stderr: String, directory: String? = nil) throws(Failure) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        panda_spawn_add_closefrom(&actions, 3)
+        if let directory { panda_spawn_add_chdir(&actions, directory) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw Failure(code: result) }
+        return pid
+    }
+
+    /// The exit code, or 128 + the signal, from a waitpid status.
+    static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

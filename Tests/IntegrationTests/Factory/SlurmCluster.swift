@@ -1,0 +1,84 @@
+import Foundation
+import TestSupport
+
+/// A real Slurm cluster of one node on this host: slurmctld and slurmd from
+/// Debian's slurm-wlm, started by the test from a generated slurm.conf on
+/// free ports, state under a temporary directory, and stopped after.
+/// auth/none keeps munge out of it; the partition oversubscribes so many
+/// pilots share the node's two cores.
+final class SlurmCluster: @unchecked Sendable {
+    let directory: String
+    let confPath: String
+    private var daemons: [ChildProcess] = []
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "panda-slurm-\(UUID().uuidString.prefix(8))"
+        for sub in ["state", "spool", "log"] {
+            try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
+        }
+        confPath = directory + "/slurm.conf"
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+        try """
+            ClusterName=panda
+            SlurmctldHost=\(host)(127.0.0.1)
+            SlurmctldPort=\(try ServerProcess.freePort())
+            SlurmdPort=\(try ServerProcess.freePort())
+            AuthType=auth/none
+            CredType=cred/none
+            SlurmUser=root
+            SlurmdUser=root
+            StateSaveLocation=\(directory)/state
+            SlurmdSpoolDir=\(directory)/spool
+            SlurmctldPidFile=\(directory)/slurmctld.pid
+            SlurmdPidFile=\(directory)/slurmd.pid
+            SlurmctldLogFile=\(directory)/log/slurmctld.log
+            SlurmdLogFile=\(directory)/log/slurmd.log
+            ProctrackType=proctrack/linuxproc
+            TaskPlugin=task/none
+            SelectType=select/cons_tres
+            SelectTypeParameters=CR_Core
+            JobAcctGatherType=jobacct_gather/none
+            AccountingStorageType=accounting_storage/none
+            SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+            MpiDefault=none
+            ReturnToService=2
+            NodeName=\(host) NodeAddr=127.0.0.1 CPUs=2 RealMemory=16000 State=UNKNOWN
+            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:10
+            """.write(toFile: confPath, atomically: true, encoding: .utf8)
+    }
+
+    var environment: [String: String] { ["SLURM_CONF": confPath, "PATH": "/usr/bin:/bin:/usr/sbin"] }
+
+    func start() throws {
+        for (daemon, arguments) in [("/usr/sbin/slurmctld", ["-D", "-c", "-i"]), ("/usr/sbin/slurmd", ["-D", "-c"])] {
+            guard FileManager.default.isExecutableFile(atPath: daemon) else {
+                throw ServerProcessError("\(daemon) is not installed; make deps installs slurm-wlm")
+            }
+            daemons.append(try ChildProcess.spawn(daemon, arguments + ["-f", confPath], environment: environment))
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let info = try PandaProcess.runTool("/usr/bin/sinfo", ["-h", "-o", "%T"], environment: environment)
+            if info.status == 0, info.stdout.contains("idle") || info.stdout.contains("mix") || info.stdout.contains("alloc") { return }
+            usleep(100_000)
+        }
+        throw ServerProcessError("slurm did not come up: \(log)")
+    }
+
+    var log: String {
+        ["slurmctld", "slurmd"].map { (try? String(contentsOfFile: directory + "/log/\($0).log", encoding: .utf8)) ?? "" }.joined(separator: "\n")
+    }
+
+    func run(_ command: String, _ arguments: [String]) throws -> PandaProcess.Result {
+        try PandaProcess.runTool("/usr/bin/" + command, arguments, environment: environment)
+    }
+
+    /// Cancels every job, then stops the daemons and removes the state.
+    func stop() {
+        _ = try? run("scancel", ["--user=root"])
+        usleep(500_000)
+        for daemon in daemons { daemon.terminate() }
+        daemons.removeAll()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

@@ -1,0 +1,124 @@
+import CProcessShim
+import Foundation
+
+/// A child process for tests, started with posix_spawn and reaped with
+/// waitpid. Foundation's `Process` was seen to deadlock in its exit
+/// monitoring when many processes start and end at once across parallel
+/// test suites (Swift 6.3 on Linux), and it lets children inherit the test
+/// runner's open descriptors; this does neither.
+///
+/// ```swift
+/// let child = try ChildProcess.spawn("/usr/bin/curl", ["-s", url], stdout: "/tmp/out")
+/// let status = child.wait()
+/// ```
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var status: Int32?
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    /// Starts `path` with exactly `environment`; output to files (or /dev/null).
+    public static func spawn(_ path: String, _ arguments: [String], environment: [String: String],
+                             stdout: String? = nil, stderr: String? = nil, stdin: String? = nil,
+                             directory: String? = nil) throws -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        panda_spawn_add_closefrom(&actions, 3)
+        if let directory { panda_spawn_add_chdir(&actions, directory) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGUSR1] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw ChildProcessError("cannot start \(path): \(String(cString: strerror(result)))") }
+        return ChildProcess(pid: pid)
+    }
+
+    /// Reaps it if it has ended; true while it runs.
+    public var isRunning: Bool {
+        lock.withLock {
+            guard status == nil else { return false }
+            var raw: Int32 = 0
+            guard waitpid(pid, &raw, WNOHANG) == pid else { return true }
+            status = Self.decode(raw)
+            return false
+        }
+    }
+
+    /// Waits for the end: the exit code, or 128 + the signal that ended it.
+    @discardableResult
+    public func wait() -> Int32 {
+        lock.withLock {
+            if let status { return status }
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            status = Self.decode(raw)
+            return status!
+        }
+    }
+
+    /// Waits up to `timeout` seconds; nil if it still runs.
+    public func wait(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning {
+            if Date() >= deadline { return nil }
+            usleep(10_000)
+        }
+        return wait()
+    }
+
+    public func signal(_ number: Int32) {
+        if isRunning { kill(pid, number) }
+    }
+
+    /// SIGTERM, then the exit status.
+    @discardableResult
+    public func terminate() -> Int32 {
+        signal(SIGTERM)
+        return wait()
+    }
+
+    /// SIGKILL, then reaped.
+    public func kill9() {
+        signal(SIGKILL)
+        wait()
+    }
+
+    public var terminationStatus: Int32 { lock.withLock { status ?? -1 } }
+
+    private static func decode(_ raw: Int32) -> Int32 {
+        raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+    }
+}
+
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Waits (up to 30 s) until `file` holds `line`: a child saying it is ready.
+public func waitForLine(_ line: String, in file: String) {
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline {
+        if let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(line) { return }
+        usleep(20_000)
+    }
+}
