@@ -13,11 +13,14 @@ deps:
 build: deps
 	$(SWIFT) build --product panda
 
-# Until the server and pilot exist, running panda means checking and showing
-# the shipped example configuration.
+# Everything on this machine: server, factory and local pilots, with a demo
+# workload, state under ./state (PANDA_STATE), until Ctrl-C.
+PANDA_STATE ?= $(CURDIR)/state
+export PANDA_STATE
+
 run: build
 	$(PANDA) config check -c $(CONFIG)
-	$(PANDA) config show -c $(CONFIG) --queue LOCAL
+	$(PANDA) up -c $(CONFIG) --demo
 
 test: deps
 	$(SWIFT) build --build-tests

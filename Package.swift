@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "PandaSystem",
             dependencies: [
-                "PandaCore", "CSystemd",
+                "PandaCore", "CSystemd", "CProcessShim",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "PandaFactory",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem", "CProcessShim",
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

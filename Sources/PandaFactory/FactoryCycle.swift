@@ -87,7 +87,7 @@ struct FactoryCycle: Sendable {
     private func cancelStale(_ records: inout [PilotRecord], adapter: any BatchAdapter, demand: Int?, now: Double) async throws {
         var reasons: [Int: String] = [:]
         let maxQueued = Double(settings.factory.maxQueuedTime.milliseconds) / 1000
-        let maxHeld = Double(settings.maxHeldTime.milliseconds) / 1000
+        let maxHeld = Double(settings.factory.maxHeldTime.milliseconds) / 1000
         for (index, record) in records.enumerated() {
             switch record.state {
             case .queued where now - record.submittedAt > maxQueued:
@@ -95,7 +95,7 @@ struct FactoryCycle: Sendable {
             case .queued where settings.factory.cancelWithoutDemand && demand == 0:
                 reasons[index] = "cancelled: no jobs left for the queue"
             case .held where now - (record.heldAt ?? now) > maxHeld:
-                reasons[index] = "removed after being held for \(settings.maxHeldTime): \(record.reason ?? "no reason given")"
+                reasons[index] = "removed after being held for \(settings.factory.maxHeldTime): \(record.reason ?? "no reason given")"
             default: break
             }
         }

@@ -18,14 +18,12 @@ public struct FactorySettings: Sendable {
     /// Where each pilot gets a directory for its script, token and output.
     public var spool: String
     public var api: HTTPSettings
-    /// Held pilots are removed after this long, their hold reason kept.
-    public var maxHeldTime: TimeSpan
     /// Given to local pilots as `-c`, so the pilot: section applies to them;
     /// pilots on other hosts use their own defaults.
     public var configPath: String?
 
     public init(factory: FactoryConfig, queues: [QueueConfig], servers: [String], token: String, pilotCommand: [String],
-                spool: String, api: HTTPSettings = HTTPSettings(), maxHeldTime: TimeSpan = .hours(1), configPath: String? = nil) {
+                spool: String, api: HTTPSettings = HTTPSettings(), configPath: String? = nil) {
         self.factory = factory
         self.queues = queues
         self.servers = servers
@@ -33,7 +31,6 @@ public struct FactorySettings: Sendable {
         self.pilotCommand = pilotCommand
         self.spool = spool
         self.api = api
-        self.maxHeldTime = maxHeldTime
         self.configPath = configPath
     }
 }

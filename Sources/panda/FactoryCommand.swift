@@ -35,6 +35,9 @@ struct FactoryCommand: AsyncParsableCommand {
     @Flag(help: "Run one cycle and exit.")
     var once = false
 
+    @Option(help: ArgumentHelp("Time between cycles (default: factory.cycle).", valueName: "duration"))
+    var cycle: TimeSpan?
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -77,6 +80,7 @@ struct FactoryCommand: AsyncParsableCommand {
         let pilotCommand = factory.pilotCommand.isEmpty ? [Self.ownExecutable(), "pilot"] : factory.pilotCommand
         // Absolute: pilots start in their own directories.
         var section = factory
+        if let cycle { section.cycle = cycle }
         section.state = URL(fileURLWithPath: factory.state).standardizedFileURL.path
         let spool = (section.state as NSString).deletingLastPathComponent + "/pilots"
         let configPath = URL(fileURLWithPath: ConfigLoader().path(given: file.path)).standardizedFileURL.path

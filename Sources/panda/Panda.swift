@@ -14,5 +14,5 @@ struct Panda: AsyncParsableCommand {
             the pilots, the monitor and the site and queue catalogue.
             """,
         version: PandaVersion.current,
-        subcommands: [ServerCommand.self, FactoryCommand.self, PilotCommand.self, TokenCommand.self, ConfigCommand.self])
+        subcommands: [UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self, TokenCommand.self, ConfigCommand.self])
 }

@@ -27,13 +27,16 @@ public struct FactoryConfig: Sendable, Codable, Equatable {
     public var maxQueuedTime: TimeSpan
     /// Cancel queued pilots when their queue has no work left.
     public var cancelWithoutDemand: Bool
+    /// Held pilots (HTCondor holds, suspensions) are removed after this long,
+    /// their hold reason kept in the record.
+    public var maxHeldTime: TimeSpan
     /// How long finished pilots are remembered.
     public var retention: TimeSpan
 
     enum CodingKeys: String, CodingKey {
         case server, credential, cycle, state, queues, retention
         case pilotCommand = "pilot_command", commandTimeout = "command_timeout"
-        case maxQueuedTime = "max_queued_time", cancelWithoutDemand = "cancel_without_demand"
+        case maxQueuedTime = "max_queued_time", cancelWithoutDemand = "cancel_without_demand", maxHeldTime = "max_held_time"
     }
 
     init(reading r: ConfigReader) {
@@ -47,6 +50,7 @@ public struct FactoryConfig: Sendable, Codable, Equatable {
         commandTimeout = r.value("command_timeout", default: .seconds(60), in: .seconds(1)...(.hours(1)))
         maxQueuedTime = r.value("max_queued_time", default: .hours(48), in: .minutes(1)...(.days(30)))
         cancelWithoutDemand = r.value("cancel_without_demand", default: false)
+        maxHeldTime = r.value("max_held_time", default: .hours(1), in: .minutes(1)...(.days(30)))
         retention = r.value("retention", default: .days(7), in: .minutes(1)...(.days(365)))
         r.finish()
     }

@@ -57,6 +57,17 @@ final class FactorySite: @unchecked Sendable {
         return status
     }
 
+    /// Local pilots a `--once` run left behind: their command lines name
+    /// this factory's spool.
+    func killPilots() {
+        let spool = (statePath as NSString).deletingLastPathComponent + "/pilots"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  String(decoding: data, as: UTF8.self).contains(spool) else { continue }
+            kill(pid, SIGKILL)
+        }
+    }
+
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The factory's report as the server keeps it.
@@ -68,6 +79,7 @@ final class FactorySite: @unchecked Sendable {
 
     func cleanUp() {
         stop()
+        killPilots()
         site.cleanUp()
         try? FileManager.default.removeItem(atPath: (statePath as NSString).deletingLastPathComponent)
     }

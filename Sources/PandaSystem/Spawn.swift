@@ -2,17 +2,22 @@ import CProcessShim
 import Foundation
 
 /// Starts a child with posix_spawn: its own process group (so a timeout can
-/// kill all of it), default handling of the signals the factory ignores, no
-/// descriptor of the factory's, and stdio to files. Foundation's `Process`
+/// kill all of it), default handling of the signals the parent ignores, no
+/// descriptor of the parent's, and stdio to files. Foundation's `Process`
 /// is not used: its exit monitoring was seen to deadlock when many children
 /// start and end at once (Swift 6.3 on Linux).
-enum Spawn {
-    struct Failure: Error {
-        let code: Int32
-        var message: String { String(cString: strerror(code)) }
+///
+/// ```swift
+/// let pid = try Spawn.start("/usr/bin/squeue", ["-h"], environment: env, stdin: "/dev/null", stdout: out, stderr: err)
+/// ```
+public enum Spawn {
+    public struct Failure: Error, CustomStringConvertible {
+        public let code: Int32
+        public var message: String { String(cString: strerror(code)) }
+        public var description: String { message }
     }
 
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String],
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String],
                       stdin: String, stdout: String, stderr: String, directory: String? = nil) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
@@ -43,7 +48,7 @@ enum Spawn {
     }
 
     /// The exit code, or 128 + the signal, from a waitpid status.
-    static func exitCode(_ status: Int32) -> Int32 {
+    public static func exitCode(_ status: Int32) -> Int32 {
         status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

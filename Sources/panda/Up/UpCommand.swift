@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import PandaClient
+import PandaConfig
+import PandaCore
+import PandaServer
+import PandaSystem
+
+/// `panda up`: the whole system on one machine — the embedded default.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run the server, a factory for the local queues and their pilots on this machine, until Ctrl-C.",
+        discussion: """
+            Starts `panda server` and `panda factory` (for the queues whose batch system is local) \
+            as child processes of this one, from one configuration, with their logs and a factory \
+            credential beside factory.state. With --demo it first submits a small workload (jobs \
+            that read an input from the local storage endpoint and write an output) and shows its \
+            progress. Ctrl-C (or SIGTERM) stops the factory, which stops its pilots, then the server.
+            """)
+
+    @OptionGroup var file: ConfigFileOption
+
+    @Flag(help: "Submit a demo workload and show its progress.")
+    var demo = false
+
+    @Option(help: ArgumentHelp("Jobs in the demo workload.", valueName: "n"))
+    var demoJobs = 24
+
+    @Option(help: ArgumentHelp("The factory's cycle here (default 5s: a local machine can afford it).", valueName: "duration"))
+    var cycle = TimeSpan.seconds(5)
+
+    func validate() throws {
+        guard (1...10_000).contains(demoJobs) else { throw ValidationError("--demo-jobs must be 1 to 10000") }
+    }
+
+    func run() async throws {
+        let loaded = try file.load()
+        let configuration = loaded.configuration
+        let configPath = URL(fileURLWithPath: loaded.files[0]).standardizedFileURL.path
+        let local = configuration.queues.filter { $0.batch?.system == .local }
+        guard let demoQueue = local.first else {
+            printError("panda up: no queue has `batch: { system: local }`, so nothing would run pilots here")
+            throw ExitCode(2)
+        }
+        let state = (URL(fileURLWithPath: configuration.factory.state).standardizedFileURL.path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let listen = configuration.server.listen
+        let url = "\(configuration.server.tls == nil ? "http" : "https")://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
+        let stop = Interruption()
+
+        say("panda up: starting the server on \(url) (log: \(state)/server.log)")
+        let server = try ChildRole(name: "server", arguments: ["server", "-c", configPath], log: state + "/server.log")
+        try await Self.waitUntilHealthy(url, server: server)
+
+        let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: configuration.server.signingKey))
+        let credential = state + "/factory.token"
+        let factoryToken = try Self.mint(signer, subject: "factory@\(ProcessInfo.processInfo.hostName)", scope: .factory,
+                                         queues: local.map(\.name), days: 30)
+        guard FileManager.default.createFile(atPath: credential, contents: Data(factoryToken.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write the factory credential \(credential)")
+        }
+
+        var demoIDs: [Int64] = []
+        let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "demo"
+        let client = PandaClient(servers: [url], token: try Self.mint(signer, subject: user, scope: .submit, queues: [], days: 1))
+        if demo {
+            let storage = try Self.localDirectory(of: demoQueue, in: configuration)
+            let specs = try DemoWorkload(jobs: demoJobs, storage: storage, queue: demoQueue.name).specs()
+            demoIDs = try await client.submit(specs).jobs.map(\.id)
+            say("panda up: submitted \(demoIDs.count) demo jobs to \(demoQueue.name) as \(user) (inputs in \(storage)/demo/inputs)")
+        }
+
+        var factoryArguments = ["factory", "-c", configPath, "--server", url, "--credential", credential, "--cycle", cycle.description]
+        for queue in local { factoryArguments += ["--queue", queue.name] }
+        say("panda up: starting the factory for \(local.map(\.name).joined(separator: ", ")) (log: \(state)/factory.log)")
+        let factory = try ChildRole(name: "factory", arguments: factoryArguments, log: state + "/factory.log")
+        let children = [server, factory]
+
+        if demo {
+            let allFinished = await DemoProgress(client: client, ids: demoIDs).follow {
+                stop.requested || children.contains { $0.exited != nil }
+            }
+            if !stop.requested && children.allSatisfy({ $0.exited == nil }) {
+                say(allFinished ? "panda up: every demo job finished." : "panda up: the demo ended with failures (see below).")
+                Self.whereToLook(url: url, state: state, storage: try Self.localDirectory(of: demoQueue, in: configuration),
+                                 config: configPath, firstJob: demoIDs.first)
+            }
+        } else {
+            say("panda up: running. Submit jobs to \(url)/api/v1/job/submit; Ctrl-C stops everything.")
+        }
+
+        while !stop.requested {
+            if let dead = children.first(where: { $0.exited != nil }) {
+                printError("panda up: the \(dead.name) stopped (exit \(dead.exited ?? -1)); last lines of \(dead.log):\n\(dead.tail())")
+                children.forEach { $0.stop() }
+                throw ExitCode(1)
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        say("\npanda up: stopping the factory and its pilots, then the server")
+        factory.stop(grace: 60)
+        server.stop()
+        say("panda up: stopped")
+    }
+
+    static func mint(_ signer: TokenSigner, subject: String, scope: Scope, queues: [String], days: Int64) throws -> String {
+        let now = Int64(Date().timeIntervalSince1970)
+        return try signer.sign(TokenClaims(subject: subject, scope: scope, queues: queues, issuedAt: now, expiresAt: now + days * 86_400))
+    }
+
+    /// The directory behind the queue's write_to endpoint, which must be local.
+    static func localDirectory(of queue: QueueConfig, in configuration: PandaConfiguration) throws -> String {
+        guard let name = queue.writeTo, let endpoint = configuration.storage(named: name),
+              case .local(let path) = StorageLocation(endpoint.url.string) else {
+            throw ValidationError("queue \(queue.name) needs a write_to storage endpoint on this machine (a path or file:// URL) for the demo")
+        }
+        return path
+    }
+
+    static func waitUntilHealthy(_ url: String, server: ChildRole) async throws {
+        let transport = CurlTransport(settings: HTTPSettings(connectTimeout: .seconds(1), timeout: .seconds(2)))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let exit = server.exited {
+                printError("panda up: the server exited (\(exit)) at start; last lines of \(server.log):\n\(server.tail())")
+                throw ExitCode(1)
+            }
+            if let reply = try? await transport.perform(HTTPExchange(method: "GET", url: url + "/healthz")), reply.status == 200 { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        server.stop()
+        printError("panda up: the server did not become healthy in 30 s; see \(server.log)")
+        throw ExitCode(1)
+    }
+
+    static func whereToLook(url: String, state: String, storage: String, config: String, firstJob: Int64?) {
+        say("""
+
+            Where to look next:
+              outputs and log tarballs   \(storage)/demo/
+              server and factory logs    \(state)/server.log, \(state)/factory.log
+              pilots (scripts, output)   \(state)/pilots/
+              jobs by queue and state    curl -s -H "Authorization: Bearer $TOKEN" \(url)/api/v1/stats/summary
+              one job's history          curl -s -H "Authorization: Bearer $TOKEN" -d '{"job_id":\(firstJob ?? 1)}' \(url)/api/v1/job/get_description
+              a token for those          TOKEN=$(\(ChildRole.executable) token issue -c \(config) --user "$USER" --scope submit)
+              metrics (Prometheus)       \(url)/metrics
+            panda keeps running; Ctrl-C stops it.
+            """)
+    }
+}
+
+/// SIGINT or SIGTERM, caught so `panda up` can stop its children in order.
+final class Interruption: @unchecked Sendable {
+    // Written once in init, then only kept alive.
+    private let sources: [any DispatchSourceSignal]
+    private let lock = NSLock()
+    private var flag = false
+
+    init() {
+        var sources: [any DispatchSourceSignal] = []
+        for signal in [SIGINT, SIGTERM] {
+            Foundation.signal(signal, SIG_IGN)
+            sources.append(DispatchSource.makeSignalSource(signal: signal, queue: .global()))
+        }
+        self.sources = sources
+        for source in sources {
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                lock.withLock { flag = true }
+            }
+            source.resume()
+        }
+    }
+
+    var requested: Bool { lock.withLock { flag } }
+}
+
+/// Prints a line and flushes, so progress shows at once in a pipe or a journal too.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
