@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "panda", targets: ["panda"]),
         .executable(name: "panda-dispatch-bench", targets: ["DispatchBenchmark"]),
         .executable(name: "panda-pilot-bench", targets: ["PilotBenchmark"]),
+        .executable(name: "panda-factory-bench", targets: ["FactoryBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -98,6 +99,7 @@ let package = Package(
         // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
         .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
         .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
+        .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem"], path: "Benchmarks/FactoryBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", dependencies: ["CProcessShim"], path: "Tests/TestSupport"),

@@ -50,10 +50,18 @@ public struct PandaFactoryRole: Sendable {
             systemd.status("\(running) pilots running, \(queued) queued in \(summary.queues.count) queue(s); "
                            + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)"))
             systemd.watchdog()
+            var pinged = ContinuousClock.now
             if once { break }
+            // Between cycles the watchdog is fed at its own pace: the loop is
+            // alive. A cycle itself is bounded by command_timeout per command;
+            // WatchdogSec= should exceed the longest cycle.
             let next = started + settings.factory.cycle.duration
             while !stop.requested && ContinuousClock.now < next {
                 try? await Task.sleep(for: min(.milliseconds(200), next - ContinuousClock.now))
+                if let interval = systemd.watchdogInterval, ContinuousClock.now - pinged >= interval {
+                    systemd.watchdog()
+                    pinged = ContinuousClock.now
+                }
             }
         }
         systemd.stopping()

@@ -1,6 +1,7 @@
 import Foundation
 import PandaCore
 import Testing
+import TestSupport
 
 /// `panda factory` as a process against a real server: local pilots run
 /// jobs; a restart keeps the pilot records; a hung batch command stalls
@@ -85,5 +86,20 @@ struct FactoryTests {
         let result = try factory.runOnce()
         #expect(result.status == 2)
         #expect(result.stderr.contains("mode 644"), "\(result.stderr)")
+    }
+
+    @Test("under systemd: READY=1 after the first cycle, STATUS= with its pilots, WATCHDOG=1, STOPPING=1 on SIGTERM")
+    func systemdNotify() async throws {
+        let socket = try NotifySocket()
+        let factory = try FactorySite(queues: [Self.local])
+        defer { factory.cleanUp() }
+        _ = try await factory.site.submit([shellJob("sleep 5", queue: "LQ")])
+        try factory.start(environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000"])
+        let messages = socket.receiveAll(for: 3)
+        #expect(messages.contains("READY=1"), "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("STATUS=") && $0.contains("pilots running") }, "\(messages)")
+        #expect(messages.filter { $0 == "WATCHDOG=1" }.count >= 3, "fed every half second between cycles: \(messages)")
+        factory.stop()
+        #expect(socket.receiveAll(for: 1).contains("STOPPING=1"))
     }
 }

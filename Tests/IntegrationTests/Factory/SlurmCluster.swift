@@ -73,12 +73,31 @@ final class SlurmCluster: @unchecked Sendable {
         try PandaProcess.runTool("/usr/bin/" + command, arguments, environment: environment)
     }
 
-    /// Cancels every job, then stops the daemons and removes the state.
+    /// Cancels every job and waits for them to leave (slurmstepd needs
+    /// slurmctld to report their end), then stops slurmd before slurmctld,
+    /// with SIGKILL for whatever does not stop, and removes the state.
     func stop() {
         _ = try? run("scancel", ["--user=root"])
-        usleep(500_000)
-        for daemon in daemons { daemon.terminate() }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, let left = try? run("squeue", ["-h", "-o", "%i"]), left.status == 0, !left.stdout.isEmpty {
+            usleep(200_000)
+        }
+        for daemon in daemons.reversed() {
+            daemon.signal(SIGTERM)
+            if daemon.wait(timeout: 10) == nil { daemon.kill9() }
+        }
         daemons.removeAll()
+        killStrayStepDaemons(conf: confPath)
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// slurmstepd processes of a cluster whose daemons are gone: found by the
+/// SLURM_CONF in their environment, and killed.
+func killStrayStepDaemons(conf: String) {
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = pid_t(entry), let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+              String(decoding: environ, as: UTF8.self).contains("SLURM_CONF=\(conf)") else { continue }
+        kill(pid, SIGKILL)
     }
 }
