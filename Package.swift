@@ -99,10 +99,10 @@ let package = Package(
         // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
         .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
         .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
-        .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem"], path: "Benchmarks/FactoryBenchmark"),
+        .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
-        .target(name: "TestSupport", dependencies: ["CProcessShim"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PandaSystem"], path: "Tests/TestSupport"),
         .testTarget(
             name: "PandaSystemTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import PandaSystem
+import TestSupport
 
 // End-to-end benchmark: a real `panda server`, a real `panda factory` and
 // the pilots it starts, on this machine. N trivial jobs (/bin/true) are
@@ -45,35 +46,9 @@ func freePort() -> Int { 30000 + Int.random(in: 0..<20000) }
 /// A one-node Slurm on loopback, as the tests start it.
 func startSlurm(in directory: String) throws -> (environment: [String: String], pids: [pid_t]) {
     for sub in ["state", "spool", "log"] { try FileManager.default.createDirectory(atPath: directory + "/slurm/" + sub, withIntermediateDirectories: true) }
-    let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
     let conf = directory + "/slurm/slurm.conf"
-    try """
-        ClusterName=bench
-        SlurmctldHost=\(host)(127.0.0.1)
-        SlurmctldPort=\(freePort())
-        SlurmdPort=\(freePort())
-        AuthType=auth/none
-        CredType=cred/none
-        SlurmUser=root
-        SlurmdUser=root
-        StateSaveLocation=\(directory)/slurm/state
-        SlurmdSpoolDir=\(directory)/slurm/spool
-        SlurmctldLogFile=\(directory)/slurm/log/slurmctld.log
-        SlurmdLogFile=\(directory)/slurm/log/slurmd.log
-        SlurmctldPidFile=\(directory)/slurm/slurmctld.pid
-        SlurmdPidFile=\(directory)/slurm/slurmd.pid
-        ProctrackType=proctrack/linuxproc
-        TaskPlugin=task/none
-        SelectType=select/cons_tres
-        SelectTypeParameters=CR_Core
-        JobAcctGatherType=jobacct_gather/none
-        AccountingStorageType=accounting_storage/none
-        SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-        MpiDefault=none
-        ReturnToService=2
-        NodeName=\(host) NodeAddr=127.0.0.1 CPUs=2 RealMemory=16000 State=UNKNOWN
-        PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:10
-        """.write(toFile: conf, atomically: true, encoding: .utf8)
+    try SlurmConfiguration.text(directory: directory + "/slurm", controllerPort: freePort(), nodePort: freePort())
+        .write(toFile: conf, atomically: true, encoding: .utf8)
     let environment = ["SLURM_CONF": conf, "PATH": "/usr/bin:/bin:/usr/sbin"]
     var pids: [pid_t] = []
     for (daemon, extra) in [("/usr/sbin/slurmctld", ["-D", "-c", "-i"]), ("/usr/sbin/slurmd", ["-D", "-c"])] {

@@ -20,6 +20,9 @@ struct JobRunner {
     /// The payload must end by then, so the pilot can still report.
     let payloadDeadline: ContinuousClock.Instant
 
+    /// How long to wait for the pilot's own signal after its payload was killed by one.
+    static let signalGrace = TimeSpan.milliseconds(300)
+
     /// How long a payload runs before the pilot reports it running.
     static let runningReportDelay = TimeSpan.seconds(1)
 
@@ -75,6 +78,13 @@ struct JobRunner {
             return await finish(job, failure: error, exit: nil, peak: 0, work: work, timings: timings)
         }
         timings.payload = (ContinuousClock.now - payloadStart).seconds
+        if exit?.signal != nil && control.reason == nil {
+            // Batch systems signal every process of the job at once (Slurm's
+            // scancel does): the payload may die before the pilot's own
+            // signal is handled. Give it a moment, so the job is reported with
+            // the signal's code (retryable), not as a payload failure.
+            await trap.sleep(Self.signalGrace)
+        }
         if control.leaseLost {
             log.info("job \(job.id) abandoned: \(control.reason?.diagnostic ?? "lease lost")")
             return .abandoned

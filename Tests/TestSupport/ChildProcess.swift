@@ -1,8 +1,8 @@
-import CProcessShim
+import PandaSystem
 import Foundation
 
-/// A child process for tests, started with posix_spawn and reaped with
-/// waitpid. Foundation's `Process` was seen to deadlock in its exit
+/// A child process for tests, started with PandaSystem's Spawn (its own
+/// process group, nothing of the runner's inherited) and reaped with waitpid. Foundation's `Process` was seen to deadlock in its exit
 /// monitoring when many processes start and end at once across parallel
 /// test suites (Swift 6.3 on Linux), and it lets children inherit the test
 /// runner's open descriptors; this does neither.
@@ -24,31 +24,14 @@ public final class ChildProcess: @unchecked Sendable {
     public static func spawn(_ path: String, _ arguments: [String], environment: [String: String],
                              stdout: String? = nil, stderr: String? = nil, stdin: String? = nil,
                              directory: String? = nil) throws -> ChildProcess {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        panda_spawn_add_closefrom(&actions, 3)
-        if let directory { panda_spawn_add_chdir(&actions, directory) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGUSR1] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw ChildProcessError("cannot start \(path): \(String(cString: strerror(result)))") }
+        let output = stdout ?? "/dev/null"
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(path, arguments, environment: environment, stdin: stdin ?? "/dev/null", stdout: output,
+                                  stderr: stderr ?? output, directory: directory)
+        } catch {
+            throw ChildProcessError("cannot start \(path): \(error.message)")
+        }
         return ChildProcess(pid: pid)
     }
 

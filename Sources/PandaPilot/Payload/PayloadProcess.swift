@@ -1,6 +1,6 @@
-import CProcessShim
 import Foundation
 import PandaCore
+import PandaSystem
 import Synchronization
 
 /// A running payload: its own process group, stdin from /dev/null, stdout
@@ -22,43 +22,15 @@ final class PayloadProcess: Sendable {
     }
 
     static func spawn(_ command: PayloadCommand, stdout: String, stderr: String) throws(JobFailure) -> PayloadProcess {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // Nothing the pilot has open (server connections, the journal) leaks in.
-        panda_spawn_add_closefrom(&actions, 3)
-        panda_spawn_add_chdir(&actions, command.workDirectory)
-        // Its own process group, so the whole tree can be signalled; default
-        // dispositions and an empty mask, since the pilot ignores the signals
-        // it handles itself and children would inherit that.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGUSR1, SIGXCPU, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = command.arguments.map { strdup($0) } + [nil]
-        let envp = command.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, command.arguments[0], &actions, &attributes, argv, envp)
-        guard status == 0 else {
-            throw JobFailure(.payloadFailed, "cannot run \(command.arguments[0]): \(String(cString: strerror(status)))")
+        // Its own process group, so the whole tree can be signalled; nothing
+        // the pilot has open (server connections, the journal) leaks in.
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(command.arguments[0], Array(command.arguments.dropFirst()), environment: command.environment,
+                                  stdin: "/dev/null", stdout: stdout, stderr: stderr, directory: command.workDirectory,
+                                  truncate: true, searchPath: true)
+        } catch {
+            throw JobFailure(.payloadFailed, "cannot run \(command.arguments[0]): \(error.message)")
         }
         let process = PayloadProcess(pid: pid)
         let thread = Thread { process.waitForExit() }

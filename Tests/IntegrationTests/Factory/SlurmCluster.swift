@@ -17,34 +17,8 @@ final class SlurmCluster: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
         }
         confPath = directory + "/slurm.conf"
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
-        try """
-            ClusterName=panda
-            SlurmctldHost=\(host)(127.0.0.1)
-            SlurmctldPort=\(try ServerProcess.freePort())
-            SlurmdPort=\(try ServerProcess.freePort())
-            AuthType=auth/none
-            CredType=cred/none
-            SlurmUser=root
-            SlurmdUser=root
-            StateSaveLocation=\(directory)/state
-            SlurmdSpoolDir=\(directory)/spool
-            SlurmctldPidFile=\(directory)/slurmctld.pid
-            SlurmdPidFile=\(directory)/slurmd.pid
-            SlurmctldLogFile=\(directory)/log/slurmctld.log
-            SlurmdLogFile=\(directory)/log/slurmd.log
-            ProctrackType=proctrack/linuxproc
-            TaskPlugin=task/none
-            SelectType=select/cons_tres
-            SelectTypeParameters=CR_Core
-            JobAcctGatherType=jobacct_gather/none
-            AccountingStorageType=accounting_storage/none
-            SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-            MpiDefault=none
-            ReturnToService=2
-            NodeName=\(host) NodeAddr=127.0.0.1 CPUs=2 RealMemory=16000 State=UNKNOWN
-            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:10
-            """.write(toFile: confPath, atomically: true, encoding: .utf8)
+        try SlurmConfiguration.text(directory: directory, controllerPort: try ServerProcess.freePort(), nodePort: try ServerProcess.freePort())
+            .write(toFile: confPath, atomically: true, encoding: .utf8)
     }
 
     var environment: [String: String] { ["SLURM_CONF": confPath, "PATH": "/usr/bin:/bin:/usr/sbin"] }
