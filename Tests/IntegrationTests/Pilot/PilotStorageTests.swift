@@ -13,6 +13,19 @@ struct PilotStorageTests {
           "DEAD: { url: http://127.0.0.1:1/store }"])
     }
 
+    /// A running nginx WebDAV storage element and a server whose queues use it.
+    static func davSite() throws -> (StorageElement, PilotSite) {
+        let se = try StorageElement()
+        try se.start()
+        do {
+            let config = queues(dav: se.port)
+            return (se, try PilotSite(queues: config.queues, storage: config.storage))
+        } catch {
+            se.cleanUp()
+            throw error
+        }
+    }
+
     static func adler(_ data: Data) -> String {
         var sum = Adler32()
         sum.update(Array(data))
@@ -26,12 +39,8 @@ struct PilotStorageTests {
 
     @Test("inputs come from WebDAV and outputs go to it, checksums verified both ways")
     func roundTrip() async throws {
-        let se = try StorageElement()
-        try se.start()
-        defer { se.cleanUp() }
-        let config = Self.queues(dav: se.port)
-        let site = try PilotSite(queues: config.queues, storage: config.storage)
-        defer { site.cleanUp() }
+        let (se, site) = try Self.davSite()
+        defer { se.cleanUp(); site.cleanUp() }
         let data = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try se.put("/store/in/events.dat", data)
         let job = shellJob("cat events.dat events.dat > doubled.dat", queue: "DQ", outputs: ["doubled.dat"],
@@ -50,12 +59,8 @@ struct PilotStorageTests {
 
     @Test("a replica whose checksum differs from the catalogue fails stage-in: 1171 for adler32, 1145 for md5")
     func checksumMismatch() async throws {
-        let se = try StorageElement()
-        try se.start()
-        defer { se.cleanUp() }
-        let config = Self.queues(dav: se.port)
-        let site = try PilotSite(queues: config.queues, storage: config.storage)
-        defer { site.cleanUp() }
+        let (se, site) = try Self.davSite()
+        defer { se.cleanUp(); site.cleanUp() }
         let data = Data("the real contents\n".utf8)
         try se.put("/store/in/a.dat", data)
         let ids = try await site.submit([
@@ -73,12 +78,8 @@ struct PilotStorageTests {
 
     @Test("an unreachable replica is skipped for the next; with none left, 1099; a missing file, 1100")
     func unreachableStorage() async throws {
-        let se = try StorageElement()
-        try se.start()
-        defer { se.cleanUp() }
-        let config = Self.queues(dav: se.port)
-        let site = try PilotSite(queues: config.queues, storage: config.storage)
-        defer { site.cleanUp() }
+        let (se, site) = try Self.davSite()
+        defer { se.cleanUp(); site.cleanUp() }
         let data = Data("payload input\n".utf8)
         try se.put("/store/in/b.dat", data)
         let ids = try await site.submit([
