@@ -82,7 +82,10 @@ public struct PandaPilotRole: Sendable {
                 log.info("batch slot nearly over; stopping")
                 break
             }
-            let current = NodeResources.measure(workArea: settings.workArea)
+            // Host name and cores do not change; memory and disk are measured again.
+            var current = node
+            current.memory = NodeResources.availableMemory()
+            current.disk = NodeResources.freeDisk(at: settings.workArea)
             let ask = AcquireRequest(
                 queue: settings.queue, node: current.hostname, cores: min(current.cores, queue.corecount),
                 memory: min(current.memory, queue.maxrss), disk: min(current.disk, queue.maxwdir),
