@@ -55,6 +55,31 @@ struct FactoryTests {
         #expect(reported.queued == 0)
     }
 
+    @Test("with cancel_without_demand, queued pilots are cancelled once their queue has nothing left to do")
+    func cancelWithoutDemand() async throws {
+        let standIns = try standInDirectory([
+            "sbatch": "echo 501",
+            "squeue": #"echo "501|PENDING|Resources""#,
+            "scancel": #"echo "$@" >> "$(dirname "$0")/cancelled""#,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: standIns) }
+        let factory = try FactorySite(queues: [Self.slurm], factory: ["cancel_without_demand: true"])
+        defer { factory.cleanUp() }
+        let id = try await factory.site.submit([shellJob("true", queue: "SQ")])[0]
+        let environment = ["PATH": standIns + ":/usr/bin:/bin"]
+        let first = try factory.runOnce(environment: environment)
+        #expect(first.stderr.contains("submitted 1 pilot(s) to SQ through slurm: 501"), "\(first.stderr)")
+        // The only job goes away before the pilot starts.
+        let kill = try await factory.site.server.post("/api/v1/job/kill", token: factory.site.user, json: ["job_ids": [id]])
+        #expect(kill.status == 200)
+        let second = try factory.runOnce(environment: environment)
+        #expect(second.stderr.contains("cancelled: no jobs left for the queue"), "\(second.stderr)")
+        #expect((try? String(contentsOfFile: standIns + "/cancelled", encoding: .utf8)) == "501\n")
+        let reported = try #require(try await factory.reported("SQ"))
+        #expect(reported.queued == 0)
+        #expect(reported.failed == 1)
+    }
+
     @Test("a hung squeue is cut off at factory.command_timeout; the other queues are served in the same cycle")
     func hungBatchCommand() async throws {
         let standIns = try standInDirectory([
