@@ -111,9 +111,9 @@ let package = Package(
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "PandaFactoryTests", dependencies: ["PandaFactory", "PandaConfig", "PandaCore", "TestSupport"]),
-        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore", "TestSupport"]),
+        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore", "PandaSystem", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "TestSupport"]),
+            dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "PandaSystem", "TestSupport"]),
     ]
 )

@@ -56,13 +56,12 @@ struct FactoryCycle: Sendable {
 
     private func serve(_ queue: QueueConfig, batch: BatchConfig, adapter: any BatchAdapter, demand: Int?,
                        now: Double) async throws -> (QueuePilots, Int) {
-        var records = try ledger.active(queue: queue.name)
-        let states = try await adapter.status(of: records.map(\.batchID))
-        for index in records.indices {
-            records[index] = PilotTransitions.apply(states[records[index].batchID], to: records[index], now: now, logger: logger)
-        }
+        let known = try ledger.active(queue: queue.name)
+        let states = try await adapter.status(of: known.map(\.batchID))
+        var records = known.map { PilotTransitions.apply(states[$0.batchID], to: $0, now: now, logger: logger) }
         try await cancelStale(&records, adapter: adapter, demand: demand, now: now)
-        try ledger.save(records)
+        // Only what changed is written: most pilots keep their state from cycle to cycle.
+        try ledger.save(zip(known, records).filter { $0 != $1 }.map(\.1))
 
         let active = records.filter { $0.state.isActive }
         let queued = active.count { $0.state == .queued }

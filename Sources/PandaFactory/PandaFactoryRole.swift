@@ -1,11 +1,9 @@
-import Dispatch
 import Foundation
 import Logging
 import PandaClient
 import PandaConfig
 import PandaCore
 import PandaSystem
-import Synchronization
 
 /// `panda factory`: keeps each queue's pilots topped up, one cycle every
 /// `factory.cycle`, until SIGTERM or SIGINT. Under systemd it sends READY=1
@@ -36,7 +34,7 @@ public struct PandaFactoryRole: Sendable {
         let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
         let cycle = FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
         let systemd = SystemdNotifier()
-        let stop = StopSignal()
+        let stop = TerminationRequest()
         logger.info("factory serving \(settings.queues.map(\.name).joined(separator: ", ")) every \(settings.factory.cycle)")
         var first = true
         while !stop.requested {
@@ -73,27 +71,4 @@ public struct PandaFactoryRole: Sendable {
             logger.info("factory stopped; asked \(locals.count) local pilot(s) to stop")
         }
     }
-}
-
-/// SIGTERM or SIGINT, caught so a cycle in progress can finish.
-final class StopSignal: @unchecked Sendable {
-    // Written once in init, then only kept alive.
-    private let sources: [any DispatchSourceSignal]
-    private let flag = Atomic<Bool>(false)
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        for signal in [SIGTERM, SIGINT] {
-            Foundation.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            sources.append(source)
-        }
-        self.sources = sources
-        for source in sources {
-            source.setEventHandler { [weak self] in self?.flag.store(true, ordering: .relaxed) }
-            source.resume()
-        }
-    }
-
-    var requested: Bool { flag.load(ordering: .relaxed) }
 }

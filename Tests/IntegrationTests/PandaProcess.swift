@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import PandaSystem
 
 /// Runs the built `panda` binary as a separate process, as a user would.
 enum PandaProcess {

@@ -70,10 +70,7 @@ struct ServerBadInputTests {
     func bulk() async throws {
         let server = try ServerProcess()
         defer { server.cleanUp() }
-        let user = try server.token("alice", scope: "submit")
-        let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
-        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1")]])
-        let job = try #require(try await server.acquire(token: pilot))
+        let (_, pilot, job) = try await server.dispatchedJob()
         let reply = try await server.post("/api/v1/pilot/update_jobs_bulk", token: pilot, json: ["updates": [
             ["job_id": job.id, "attempt": 1, "lease": job.lease, "state": "running"],
             ["job_id": job.id, "attempt": 1, "lease": "stale", "state": "running"],

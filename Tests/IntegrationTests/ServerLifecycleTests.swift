@@ -50,10 +50,7 @@ struct ServerLifecycleTests {
     func staleLease() async throws {
         let server = try ServerProcess()
         defer { server.cleanUp() }
-        let user = try server.token("alice", scope: "submit")
-        let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
-        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1")]])
-        let job = try #require(try await server.acquire(token: pilot))
+        let (user, pilot, job) = try await server.dispatchedJob()
         let forged = try await server.post("/api/v1/pilot/update_job", token: pilot,
                                            json: ["job_id": job.id, "attempt": 1, "lease": "0000", "state": "finished"])
         #expect(forged.status == 409)
@@ -103,10 +100,7 @@ struct ServerLifecycleTests {
     func retries() async throws {
         let server = try ServerProcess()
         defer { server.cleanUp() }
-        let user = try server.token("alice", scope: "submit")
-        let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
-        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1", maxAttempts: 2)]])
-        let first = try #require(try await server.acquire(token: pilot))
+        let (user, pilot, first) = try await server.dispatchedJob(maxAttempts: 2)
         let failed = try await server.post("/api/v1/pilot/update_job", token: pilot, json: [
             "job_id": first.id, "attempt": 1, "lease": first.lease, "state": "failed", "error_code": 1099, "error_diag": "stage-in",
         ]).decode(UpdateReply.self)
@@ -150,10 +144,7 @@ struct ServerLifecycleTests {
     func sentTimeout() async throws {
         let server = try ServerProcess(server: "timeouts: { sent: 1s, heartbeat: 3s, holding: 3s }\nsweep_interval: 200ms")
         defer { server.cleanUp() }
-        let user = try server.token("alice", scope: "submit")
-        let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
-        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1", maxAttempts: 2)]])
-        let job = try #require(try await server.acquire(token: pilot))
+        let (user, pilot, job) = try await server.dispatchedJob(maxAttempts: 2)
         try await Task.sleep(for: .seconds(2))
         let status = try await server.post("/api/v1/job/get_status", token: user, json: ["job_ids": [job.id]]).decode([JobStatus].self)
         #expect(status.first?.state == .activated)
@@ -168,10 +159,7 @@ struct ServerLifecycleTests {
     func lostHeartbeat() async throws {
         let server = try ServerProcess(server: "timeouts: { sent: 10s, heartbeat: 2s, holding: 3s }\nsweep_interval: 200ms")
         defer { server.cleanUp() }
-        let user = try server.token("alice", scope: "submit")
-        let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
-        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1", maxAttempts: 1)]])
-        let job = try #require(try await server.acquire(token: pilot))
+        let (user, pilot, job) = try await server.dispatchedJob(maxAttempts: 1)
         _ = try await server.post("/api/v1/pilot/update_job", token: pilot, json: ["job_id": job.id, "attempt": 1, "lease": job.lease, "state": "running"])
         try await Task.sleep(for: .seconds(3))
         let status = try await server.post("/api/v1/job/get_status", token: user, json: ["job_ids": [job.id]]).decode([JobStatus].self)

@@ -3,6 +3,7 @@ import PandaCore
 import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import PandaSystem
 #endif
 
 /// A real `panda server` on a free loopback port with its own SQLite file,
@@ -125,6 +126,16 @@ final class ServerProcess: @unchecked Sendable {
     /// A pilot's acquire of one job from `queue`: the job handed out, if any.
     func acquire(token: String, queue: String = "Q1") async throws -> DispatchedJob? {
         try await post("/api/v1/pilot/acquire_jobs", token: token, json: acquireJSON(queue: queue)).decode(AcquireResult.self).jobs.first
+    }
+
+    /// One job submitted to Q1 by alice and handed to a pilot of Q1: the
+    /// start of most tests of pilot reports.
+    func dispatchedJob(maxAttempts: Int? = nil) async throws -> (user: String, pilot: String, job: DispatchedJob) {
+        let user = try token("alice", scope: "submit")
+        let pilot = try token("p", scope: "pilot", queues: ["Q1"])
+        _ = try await post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(queue: "Q1", maxAttempts: maxAttempts)]])
+        guard let job = try await acquire(token: pilot) else { throw ServerProcessError("the submitted job was not dispatched") }
+        return (user, pilot, job)
     }
 
     func get(_ path: String, token: String?) async throws -> Reply {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import PandaSystem
 
 @Suite("panda server under systemd's notify protocol")
 struct ServerSystemdTests {
@@ -17,17 +18,7 @@ struct ServerSystemdTests {
 
         // Another process takes SQLite's write lock and holds it: the store
         // cannot commit, and the watchdog must stop being fed.
-        let lockerOutput = NSTemporaryDirectory() + "panda-locker-\(UUID().uuidString)"
-        defer { unlink(lockerOutput) }
-        let locker = try ChildProcess.spawn("/usr/bin/env", ["python3", "-c", """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-            db.execute("BEGIN EXCLUSIVE")
-            print("locked", flush=True)
-            time.sleep(float(sys.argv[2]))
-            db.execute("ROLLBACK")
-            """, server.databasePath, "6"], environment: ["PATH": "/usr/bin:/bin"], stdout: lockerOutput)
-        waitForLine("locked", in: lockerOutput)
+        let locker = try SQLiteLocker.hold(server.databasePath, for: 6)
         let wedged = socket.receiveTimed(for: 5).filter { $0.message == "WATCHDOG=1" }.map(\.at)
         // A ping or two may go out before the health probe goes stale (1 s),
         // then none for as long as the lock is held.

@@ -3,6 +3,7 @@ import PandaCore
 import Testing
 import TestSupport
 @testable import PandaStore
+import PandaSystem
 
 @Suite("SQLite job store")
 struct JobLifecycleTests {
@@ -180,16 +181,7 @@ struct StoreUnavailableTests {
     func lockedDatabase() async throws {
         let fixture = try StoreFixture(busyTimeout: 0.2)
         _ = try await fixture.store.submit([StoreFixture.job()], now: 1)
-        let lockerOutput = NSTemporaryDirectory() + "panda-locker-\(UUID().uuidString)"
-        defer { unlink(lockerOutput) }
-        let locker = try ChildProcess.spawn("/usr/bin/env", ["python3", "-c", """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
-            db.execute("BEGIN EXCLUSIVE")
-            print("locked", flush=True)
-            time.sleep(3)
-            """, fixture.path], environment: ["PATH": "/usr/bin:/bin"], stdout: lockerOutput)
-        waitForLine("locked", in: lockerOutput)
+        let locker = try SQLiteLocker.hold(fixture.path, for: 3)
         do {
             _ = try await fixture.store.submit([StoreFixture.job()], now: 2)
             Issue.record("a write succeeded while another process held the lock")
@@ -198,7 +190,6 @@ struct StoreUnavailableTests {
         }
         #expect(try await fixture.store.summary().count(queue: "Q", state: .activated) == 1, "readers are not blocked in WAL mode")
         locker.terminate()
-        locker.wait()
         await fixture.close()
     }
 }

@@ -40,7 +40,7 @@ struct LocalAdapter: BatchAdapter {
                 states[id] = status & 0x7f != 0 ? .failed(reason: "killed by signal \(status & 0x7f)") : .done(exit: Int(code))
             default:
                 // Not our child: started by an earlier run of the factory.
-                if Self.isAlive(pid) { states[id] = .running }
+                if ProcessStat.isRunning(pid) { states[id] = .running }
             }
         }
         return states
@@ -52,9 +52,4 @@ struct LocalAdapter: BatchAdapter {
     }
 
     static let withheld: Set<String> = ["PANDA_TOKEN", "PANDA_PILOT_TOKEN", "PANDA_FACTORY_TOKEN", "NOTIFY_SOCKET"]
-
-    static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = SmallFile.text("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import PandaSystem
 
 /// Resident memory of the payload's whole process group against the job's
 /// limit (1235). The highest value seen goes into the final report.
@@ -14,7 +15,7 @@ struct MemoryWatch: Watch {
     }
 
     mutating func check(now: ContinuousClock.Instant) -> JobFailure? {
-        let resident = ProcessTree.residentBytes(ofGroup: group)
+        let resident = ProcessStat.all().filter { $0.group == group }.reduce(0) { $0 + $1.residentBytes }
         peak = max(peak, resident)
         guard resident > limit.bytes else { return nil }
         return JobFailure(ErrorCode.memoryExceeded,

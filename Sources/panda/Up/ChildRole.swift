@@ -3,17 +3,15 @@ import PandaSystem
 
 /// A role `panda up` runs as a child process of its own: this same binary
 /// with a subcommand, its output in a log file.
-final class ChildRole: @unchecked Sendable {
+final class ChildRole: Sendable {
     let name: String
-    let pid: pid_t
     let log: String
-    private var exitStatus: Int32?
+    private let process: ChildProcess
 
     init(name: String, arguments: [String], log: String) throws {
         self.name = name
         self.log = log
-        pid = try Spawn.start(Self.executable, arguments, environment: ProcessInfo.processInfo.environment,
-                              stdin: "/dev/null", stdout: log, stderr: log)
+        process = try ChildProcess.spawn(Self.executable, arguments, environment: ProcessInfo.processInfo.environment, stdout: log)
     }
 
     /// This very binary.
@@ -21,27 +19,13 @@ final class ChildRole: @unchecked Sendable {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// Nil while it runs; its exit code once it has ended (reaped here).
-    var exited: Int32? {
-        if let exitStatus { return exitStatus }
-        var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        exitStatus = Spawn.exitCode(status)
-        return exitStatus
-    }
+    /// Nil while it runs; its exit code once it has ended.
+    var exited: Int32? { process.isRunning ? nil : process.terminationStatus }
 
-    /// SIGTERM, then up to `grace` for it to finish, then SIGKILL.
+    /// SIGTERM, then up to `grace` seconds for it to finish, then SIGKILL.
     func stop(grace: TimeInterval = 30) {
-        guard exited == nil else { return }
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while exited == nil && Date() < deadline { usleep(50_000) }
-        if exited == nil {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            exitStatus = Spawn.exitCode(status)
-        }
+        process.signal(SIGTERM)
+        if process.wait(timeout: grace) == nil { process.kill9() }
     }
 
     /// The last lines of its log, for an error message.

@@ -47,7 +47,7 @@ struct UpCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let listen = configuration.server.listen
         let url = "\(configuration.server.tls == nil ? "http" : "https")://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
-        let stop = Interruption()
+        let stop = TerminationRequest()
 
         say("panda up: starting the server on \(url) (log: \(state)/server.log)")
         let server = try ChildRole(name: "server", arguments: ["server", "-c", configPath], log: state + "/server.log")
@@ -148,32 +148,6 @@ struct UpCommand: AsyncParsableCommand {
             panda keeps running; Ctrl-C stops it.
             """)
     }
-}
-
-/// SIGINT or SIGTERM, caught so `panda up` can stop its children in order.
-final class Interruption: @unchecked Sendable {
-    // Written once in init, then only kept alive.
-    private let sources: [any DispatchSourceSignal]
-    private let lock = NSLock()
-    private var flag = false
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        for signal in [SIGINT, SIGTERM] {
-            Foundation.signal(signal, SIG_IGN)
-            sources.append(DispatchSource.makeSignalSource(signal: signal, queue: .global()))
-        }
-        self.sources = sources
-        for source in sources {
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                lock.withLock { flag = true }
-            }
-            source.resume()
-        }
-    }
-
-    var requested: Bool { lock.withLock { flag } }
 }
 
 /// Prints a line and flushes, so progress shows at once in a pipe or a journal too.

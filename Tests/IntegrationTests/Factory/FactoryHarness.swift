@@ -1,6 +1,7 @@
 import Foundation
 import PandaCore
 import TestSupport
+import PandaSystem
 
 /// A server with a factory section, the factory's credential, and the means
 /// to run `panda factory` as a process beside it.

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import PandaSystem
 
 /// A real Slurm cluster of one node on this host: slurmctld and slurmd from
 /// Debian's slurm-wlm, started by the test from a generated slurm.conf on

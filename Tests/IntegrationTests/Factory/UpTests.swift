@@ -2,6 +2,7 @@ import Foundation
 import PandaCore
 import Testing
 import TestSupport
+import PandaSystem
 
 /// `panda up --demo`: the embedded default from one configuration file.
 @Suite("panda up")

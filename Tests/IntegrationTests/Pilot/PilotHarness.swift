@@ -1,5 +1,6 @@
 import Foundation
 import PandaCore
+import PandaSystem
 import TestSupport
 
 /// A server whose queues suit pilot tests, and the means to run real
@@ -128,19 +129,11 @@ func shellJob(_ script: String, queue: String, name: String = "job", outputs: [S
 
 /// Whether a process with this id still runs (a zombie does not).
 func processExists(_ pid: pid_t) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-    return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    ProcessStat.isRunning(pid)
 }
 
 /// Processes of a process group that are not zombies (a zombie has ended;
 /// only its parent's reaping is pending).
 func liveProcesses(inGroup group: pid_t) -> [pid_t] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
-        return pid
-    }
+    ProcessStat.all().filter { $0.group == group && $0.isRunning }.map(\.pid)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import PandaSystem
 
 /// A real WebDAV storage element: Debian's nginx with its dav module, on a
 /// loopback port, serving a temporary directory. Started by the test that

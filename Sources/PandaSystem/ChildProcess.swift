@@ -1,8 +1,8 @@
-import PandaSystem
 import Foundation
 
-/// A child process for tests, started with PandaSystem's Spawn (its own
-/// process group, nothing of the runner's inherited) and reaped with waitpid. Foundation's `Process` was seen to deadlock in its exit
+/// A child process started with `Spawn` (its own process group, nothing of
+/// the parent's inherited) and reaped with waitpid: what `panda up` runs its
+/// roles as, and what the tests run everything as. Foundation's `Process` was seen to deadlock in its exit
 /// monitoring when many processes start and end at once across parallel
 /// test suites (Swift 6.3 on Linux), and it lets children inherit the test
 /// runner's open descriptors; this does neither.
@@ -95,13 +95,4 @@ public final class ChildProcess: @unchecked Sendable {
 public struct ChildProcessError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Waits (up to 30 s) until `file` holds `line`: a child saying it is ready.
-public func waitForLine(_ line: String, in file: String) {
-    let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline {
-        if let text = try? String(contentsOfFile: file, encoding: .utf8), text.contains(line) { return }
-        usleep(20_000)
-    }
 }

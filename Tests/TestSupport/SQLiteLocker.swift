@@ -1,0 +1,26 @@
+import Foundation
+import PandaSystem
+
+/// Another process that takes SQLite's write lock on a database and holds
+/// it, as a stuck writer would: python3's sqlite3, BEGIN EXCLUSIVE.
+///
+/// ```swift
+/// let locker = try SQLiteLocker.hold("/tmp/panda.db", for: 6)   // returns once the lock is held
+/// locker.wait()                                                  // the lock is released at its end
+/// ```
+public enum SQLiteLocker {
+    public static func hold(_ database: String, for seconds: Double) throws -> ChildProcess {
+        let output = NSTemporaryDirectory() + "panda-locker-\(UUID().uuidString)"
+        defer { unlink(output) }
+        let locker = try ChildProcess.spawn("/usr/bin/env", ["python3", "-c", """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+            db.execute("BEGIN EXCLUSIVE")
+            print("locked", flush=True)
+            time.sleep(float(sys.argv[2]))
+            db.execute("ROLLBACK")
+            """, database, String(seconds)], environment: ["PATH": "/usr/bin:/bin"], stdout: output)
+        waitForLine("locked", in: output)
+        return locker
+    }
+}
