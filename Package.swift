@@ -57,7 +57,7 @@ let package = Package(
             ]),
         .target(
             name: "PandaClient",
-            dependencies: ["PandaCore", "CCurl", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PandaCore", "CCurl", "CCurlShim", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "PandaPilot",
             dependencies: ["PandaCore", "PandaClient", "PandaSystem", "CZlib", "CProcessShim"]),

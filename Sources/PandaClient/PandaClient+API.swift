@@ -79,3 +79,55 @@ extension PandaClient {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }
+
+// MARK: Tasks and the catalogue
+
+extension PandaClient {
+    public func submitTask(_ task: TaskSpec, dryRun: Bool = false) async throws(ClientError) -> TaskSubmitResult {
+        try await call("POST", "/api/v1/task/submit", body: TaskSubmitRequest(task: task, dryRun: dryRun))
+    }
+
+    public func taskStatus(_ id: Int64) async throws(ClientError) -> TaskStatus {
+        try await call("POST", "/api/v1/task/get_status", body: TaskIDRequest(taskID: id))
+    }
+
+    public func killTask(_ id: Int64) async throws(ClientError) -> TaskKillResult {
+        try await call("POST", "/api/v1/task/kill", body: TaskIDRequest(taskID: id))
+    }
+
+    public func retryTask(_ id: Int64) async throws(ClientError) -> TaskRetryResult {
+        try await call("POST", "/api/v1/task/retry", body: TaskIDRequest(taskID: id))
+    }
+
+    public func tasks(limit: Int = 50) async throws(ClientError) -> [TaskStatus] {
+        try await call("GET", "/api/v1/tasks?limit=\(limit)")
+    }
+
+    /// One page of jobs, newest first; pass the page's `next` as `before` for the next.
+    public func jobs(owner: String? = nil, state: JobState? = nil, queue: String? = nil, task: Int64? = nil,
+                     before: Int64? = nil, limit: Int = 100) async throws(ClientError) -> JobPage {
+        var query = ["limit=\(limit)"]
+        if let owner { query.append("owner=\(Self.queryEscaped(owner))") }
+        if let state { query.append("state=\(state.rawValue)") }
+        if let queue { query.append("queue=\(Self.queryEscaped(queue))") }
+        if let task { query.append("task=\(task)") }
+        if let before { query.append("before=\(before)") }
+        return try await call("GET", "/api/v1/jobs?" + query.joined(separator: "&"))
+    }
+
+    public func addFiles(_ files: [DatasetFile], to dataset: String) async throws(ClientError) -> AddFilesResult {
+        try await call("POST", "/api/v1/dataset/add_files", body: AddFilesRequest(dataset: dataset, files: files))
+    }
+
+    public func datasets() async throws(ClientError) -> [DatasetSummary] {
+        try await call("GET", "/api/v1/datasets")
+    }
+
+    public func dataset(_ name: String) async throws(ClientError) -> DatasetContents {
+        try await call("GET", "/api/v1/dataset/get_files?name=\(Self.queryEscaped(name))")
+    }
+
+    public func storageEndpoints() async throws(ClientError) -> [StorageEndpointInfo] {
+        try await call("GET", "/api/v1/storage")
+    }
+}

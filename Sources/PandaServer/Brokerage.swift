@@ -2,9 +2,10 @@ import PandaConfig
 import PandaCore
 
 /// Chooses a queue for a job, like PanDA's generic brokerage: among queues
-/// that are online and fit the job, weight each by
+/// that are online, fit the job and can read a replica of every input from
+/// a storage endpoint in their `read_from`, weight each by
 /// (running + 1) / (activated + assigned + 1), scaled up for the share of
-/// inputs it can read locally, and draw at random among the best few.
+/// inputs on its nearest storage, and draw at random among the best few.
 ///
 /// ```swift
 /// let queue = try Brokerage(configuration: config).choose(for: spec, load: summary)
@@ -66,6 +67,11 @@ struct Brokerage: Sendable {
         if let walltime = spec.resources.walltime, walltime > queue.maxtime { problems.append("needs \(walltime) walltime, allows \(queue.maxtime)") }
         let missing = spec.software.filter { !queue.software.contains($0) }
         if !missing.isEmpty { problems.append("lacks software \(missing.joined(separator: ", "))") }
+        if let unreadable = spec.inputs.first(where: { input in !input.replicas.contains { queue.readFrom.contains($0.storage) } }) {
+            let places = Set(unreadable.replicas.map(\.storage)).sorted()
+            problems.append("cannot read input \(unreadable.lfn) (replicas at \(places.isEmpty ? "no storage" : places.joined(separator: ", ")); "
+                            + "reads \(queue.readFrom.isEmpty ? "none" : queue.readFrom.joined(separator: ", ")))")
+        }
         return problems.isEmpty ? nil : problems.joined(separator: ", ")
     }
 
@@ -74,8 +80,9 @@ struct Brokerage: Sendable {
         let waiting = load.count(queue: queue.name, state: .activated) + load.count(queue: queue.name, state: .assigned)
         var weight = Double(running + 1) / Double(waiting + 1)
         if !spec.inputs.isEmpty {
-            let local = spec.inputs.count(where: { input in input.replicas.contains { queue.readFrom.contains($0.storage) } })
-            weight *= 1 + 3 * Double(local) / Double(spec.inputs.count)
+            // Every candidate reads every input; nearer (earlier in read_from) is better.
+            let nearest = spec.inputs.count(where: { input in input.replicas.contains { $0.storage == queue.readFrom.first } })
+            weight *= 1 + 3 * Double(nearest) / Double(spec.inputs.count)
         }
         return weight
     }

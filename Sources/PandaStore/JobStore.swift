@@ -12,7 +12,7 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: Sendable {
+public protocol JobStore: TaskStore, CatalogueStore, Sendable {
     /// Stores brokered jobs as `activated`.
     func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob]
     /// Hands the best fitting activated jobs of a queue to a pilot, each with
@@ -116,6 +116,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case illegalTransition(job: Int64, from: JobState, to: JobState)
     /// Only a `holding` job of the same queue can be recovered (409).
     case notRecoverable(job: Int64, reason: String)
+    /// It contradicts what is stored: a dataset that exists, a file with another checksum (409).
+    case conflict(String)
+    /// It belongs to someone else: another user's dataset (403).
+    case forbidden(String)
     /// The report is malformed for reasons the store sees (400).
     case invalid(String)
     /// The database failed (500/503).
@@ -128,6 +132,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "lease for job \(id) attempt \(attempt) is not current (the job is at attempt \(current) under another lease)"
         case .illegalTransition(let id, let from, let to): return "job \(id) cannot go from \(from.rawValue) to \(to.rawValue)"
         case .notRecoverable(let id, let reason): return "job \(id) cannot be recovered: \(reason)"
+        case .conflict(let message), .forbidden(let message): return message
         case .invalid(let message): return message
         case .database(let message): return "database error: \(message)"
         }

@@ -10,8 +10,8 @@ import PandaCore
 /// Task { await store.run() }         // the writer
 /// ```
 public final class SQLiteJobStore: JobStore {
-    private let pool: DatabasePool
-    private let writer: GroupCommitWriter
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
 
     /// Opens (creating if needed) and migrates the database. While another
     /// process holds the write lock (a backup, sqlite3 by hand), writes wait
@@ -142,7 +142,7 @@ public final class SQLiteJobStore: JobStore {
 
     /// Whatever SQLite or GRDB throws reaches callers as StoreError.database,
     /// which the server answers with 503: the client did nothing wrong.
-    private func storeErrors<T>(_ body: () async throws -> T) async throws(StoreError) -> T {
+    func storeErrors<T>(_ body: () async throws -> T) async throws(StoreError) -> T {
         do {
             return try await body()
         } catch let error as StoreError {
@@ -150,5 +150,56 @@ public final class SQLiteJobStore: JobStore {
         } catch {
             throw .database(String(describing: error))
         }
+    }
+}
+
+// MARK: Tasks and the catalogue
+
+extension SQLiteJobStore {
+    public func submitTask(_ task: NewTask, jobs: [NewJob], now: Double) async throws(StoreError) -> Int64 {
+        // JSON is made here, outside the writer, whose transaction only one request can be in at a time.
+        let encoded: (task: String, jobs: [String])
+        do {
+            let encoder = JSONEncoder()
+            encoded = (String(decoding: try encoder.encode(task.spec), as: UTF8.self),
+                       try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) })
+        } catch {
+            throw .invalid("cannot encode the task: \(error)")
+        }
+        return try await storeErrors {
+            try await writer.write { db in try Self.insertTask(db, task, spec: encoded.task, jobs: jobs, jobSpecs: encoded.jobs, now: now) }
+        }
+    }
+
+    public func taskStatus(_ id: Int64, owner: String?) async throws -> TaskStatus? {
+        try await storeErrors { try await pool.read { db in try Self.taskStatus(db, id: id, owner: owner) } }
+    }
+
+    public func tasks(owner: String?, limit: Int) async throws -> [TaskStatus] {
+        try await storeErrors { try await pool.read { db in try Self.tasks(db, owner: owner, limit: limit) } }
+    }
+
+    public func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult? {
+        try await storeErrors { try await writer.write { db in try Self.killTask(db, id: id, owner: owner, now: now) } }
+    }
+
+    public func retryTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskRetryResult? {
+        try await storeErrors { try await writer.write { db in try Self.retryTask(db, id: id, owner: owner, now: now) } }
+    }
+
+    public func addFiles(_ request: AddFilesRequest, owner: String, now: Double) async throws(StoreError) -> AddFilesResult {
+        try await storeErrors { try await writer.write { db in try Catalogue.addFiles(db, request, owner: owner, now: now) } }
+    }
+
+    public func datasets() async throws -> [DatasetSummary] {
+        try await storeErrors { try await pool.read { db in try Catalogue.summaries(db) } }
+    }
+
+    public func owner(ofDataset name: String) async throws -> String? {
+        try await storeErrors { try await pool.read { db in try String.fetchOne(db, sql: "SELECT owner FROM datasets WHERE name = ?", arguments: [name]) } }
+    }
+
+    public func dataset(named name: String) async throws -> DatasetContents? {
+        try await storeErrors { try await pool.read { db in try Catalogue.contents(db, name: name) } }
     }
 }

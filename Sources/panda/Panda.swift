@@ -14,5 +14,10 @@ struct Panda: AsyncParsableCommand {
             the pilots, the monitor and the site and queue catalogue.
             """,
         version: PandaVersion.current,
-        subcommands: [UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self, TokenCommand.self, ConfigCommand.self])
+        subcommands: [
+            UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self,
+            SubmitCommand.self, WatchCommand.self, TasksCommand.self, JobsCommand.self, ShowCommand.self, KillCommand.self,
+            RetryCommand.self, LogsCommand.self, DatasetCommand.self,
+            TokenCommand.self, ConfigCommand.self,
+        ])
 }

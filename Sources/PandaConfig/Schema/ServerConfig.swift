@@ -84,17 +84,20 @@ public struct RequestLimits: Sendable, Codable, Equatable {
     public var requestBody: ByteCount
     /// Jobs in one `job/submit`; more are refused with 413.
     public var jobsPerRequest: Int
+    /// Jobs one `task/submit` may make; more are refused with 413.
+    public var jobsPerTask: Int
     /// Pilot requests waiting on the store at once; past it pilots get 429
     /// with Retry-After rather than everyone slowing down together.
     public var inFlight: Int
 
     enum CodingKeys: String, CodingKey {
-        case requestBody = "request_body", jobsPerRequest = "jobs_per_request", inFlight = "in_flight"
+        case requestBody = "request_body", jobsPerRequest = "jobs_per_request", jobsPerTask = "jobs_per_task", inFlight = "in_flight"
     }
 
     init(reading r: ConfigReader) {
         requestBody = r.value("request_body", default: .mebibytes(8), in: .kilobytes(1)...(.gibibytes(1)))
         jobsPerRequest = r.value("jobs_per_request", default: 10_000, in: 1...1_000_000)
+        jobsPerTask = r.value("jobs_per_task", default: 200_000, in: 1...10_000_000)
         inFlight = r.value("in_flight", default: 4096, in: 1...1_000_000)
         r.finish()
     }

@@ -24,15 +24,18 @@ public struct JobSpec: Sendable, Codable, Equatable {
     public var outputs: [OutputFile]
     /// Where the log tarball goes; the queue's `write_to` when absent.
     public var log: OutputFile?
+    /// The catalogue dataset the outputs and the log join once the job
+    /// finishes, so that another task can read them.
+    public var outputDataset: String?
 
     enum CodingKeys: String, CodingKey {
         case name, queue, priority, payload, resources, software, inputs, outputs, log
-        case taskID = "task_id", maxAttempts = "max_attempts"
+        case taskID = "task_id", maxAttempts = "max_attempts", outputDataset = "output_dataset"
     }
 
     public init(name: String? = nil, taskID: Int64? = nil, queue: String? = nil, priority: Int = 0, maxAttempts: Int? = nil,
                 payload: Payload, resources: ResourceRequest = ResourceRequest(), software: [String] = [],
-                inputs: [InputFile] = [], outputs: [OutputFile] = [], log: OutputFile? = nil) {
+                inputs: [InputFile] = [], outputs: [OutputFile] = [], log: OutputFile? = nil, outputDataset: String? = nil) {
         self.name = name
         self.taskID = taskID
         self.queue = queue
@@ -44,6 +47,7 @@ public struct JobSpec: Sendable, Codable, Equatable {
         self.inputs = inputs
         self.outputs = outputs
         self.log = log
+        self.outputDataset = outputDataset
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +63,7 @@ public struct JobSpec: Sendable, Codable, Equatable {
         inputs = try c.decodeIfPresent([InputFile].self, forKey: .inputs) ?? []
         outputs = try c.decodeIfPresent([OutputFile].self, forKey: .outputs) ?? []
         log = try c.decodeIfPresent(OutputFile.self, forKey: .log)
+        outputDataset = try c.decodeIfPresent(String.self, forKey: .outputDataset)
     }
 }
 
@@ -175,18 +180,24 @@ public struct StoredFile: Sendable, Codable, Equatable {
     public var url: String
     /// The job's log tarball rather than an output.
     public var isLog: Bool
+    /// The storage endpoint it went to, under which the catalogue records the replica.
+    public var storage: String?
+    /// Its scope; the file catalogue names a file by scope and lfn.
+    public var scope: String?
 
     enum CodingKeys: String, CodingKey {
-        case lfn, size, checksum, url
+        case lfn, size, checksum, url, storage, scope
         case isLog = "log"
     }
 
-    public init(lfn: String, size: Int64, checksum: String, url: String, isLog: Bool = false) {
+    public init(lfn: String, size: Int64, checksum: String, url: String, isLog: Bool = false, storage: String? = nil, scope: String? = nil) {
         self.lfn = lfn
         self.size = size
         self.checksum = checksum
         self.url = url
         self.isLog = isLog
+        self.storage = storage
+        self.scope = scope
     }
 
     public init(from decoder: Decoder) throws {
@@ -196,5 +207,7 @@ public struct StoredFile: Sendable, Codable, Equatable {
         checksum = try c.decode(String.self, forKey: .checksum)
         url = try c.decode(String.self, forKey: .url)
         isLog = try c.decodeIfPresent(Bool.self, forKey: .isLog) ?? false
+        storage = try c.decodeIfPresent(String.self, forKey: .storage)
+        scope = try c.decodeIfPresent(String.self, forKey: .scope)
     }
 }

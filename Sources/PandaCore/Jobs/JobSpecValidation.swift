@@ -25,7 +25,7 @@ extension JobSpec {
 
     /// File names become paths in work directories and storage: no
     /// separators, no hidden or parent names.
-    static func fileNameProblems(_ lfn: String, at place: String) -> [String] {
+    public static func fileNameProblems(_ lfn: String, at place: String) -> [String] {
         if lfn.isEmpty { return ["\(place).lfn is empty"] }
         if lfn.contains("/") || lfn.hasPrefix(".") || lfn.count > 255 {
             return ["\(place).lfn '\(lfn)' must be a plain file name (no '/', not starting with '.', at most 255 characters)"]

@@ -20,15 +20,16 @@ struct OutputPlan {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw JobFailure(ErrorCode.noSuchFile, "the payload did not produce \(output.lfn)")
             }
-            guard let url = url(for: output.lfn, scope: output.scope, destination: output.destination) else { continue }
-            files.append(OutgoingFile(lfn: output.lfn, path: path, url: url, isLog: false))
+            guard let target = target(for: output.lfn, scope: output.scope, destination: output.destination) else { continue }
+            files.append(OutgoingFile(lfn: output.lfn, path: path, url: target.url, isLog: false,
+                                      storage: target.storage, scope: target.scope))
         }
         return files
     }
 
     /// The tarball of payload stdout/stderr and the pilot's log, when it has somewhere to go.
     func logTarball(log: PilotLog) -> OutgoingFile? {
-        guard let url = url(for: logName, scope: job.spec.log?.scope, destination: job.spec.log?.destination) else { return nil }
+        guard let target = target(for: logName, scope: job.spec.log?.scope, destination: job.spec.log?.destination) else { return nil }
         let path = work + "/" + logName
         do {
             try LogTarball.write(to: path, folder: "panda.\(job.id).\(job.attempt)",
@@ -37,12 +38,12 @@ struct OutputPlan {
             log.info("no log tarball for job \(job.id): \(error.diagnostic)")
             return nil
         }
-        return OutgoingFile(lfn: logName, path: path, url: url, isLog: true)
+        return OutgoingFile(lfn: logName, path: path, url: target.url, isLog: true, storage: target.storage, scope: target.scope)
     }
 
     /// Outputs were declared but no storage endpoint can take them.
     var missingDestination: JobFailure? {
-        for output in job.spec.outputs where url(for: output.lfn, scope: output.scope, destination: output.destination) == nil {
+        for output in job.spec.outputs where target(for: output.lfn, scope: output.scope, destination: output.destination) == nil {
             let name = output.destination ?? job.limits.defaultDestination
             return JobFailure(ErrorCode.stageOutFailed, name.map { "no writable storage endpoint \($0) for \(output.lfn)" }
                               ?? "the queue has no write_to storage for \(output.lfn)")
@@ -50,8 +51,9 @@ struct OutputPlan {
         return nil
     }
 
-    private func url(for lfn: String, scope: String?, destination: String?) -> String? {
+    private func target(for lfn: String, scope: String?, destination: String?) -> (url: String, storage: String, scope: String)? {
         guard let name = destination ?? job.limits.defaultDestination, let base = job.limits.writeTo[name] else { return nil }
-        return StorageLocation.url(under: base, scope ?? Self.defaultScope, lfn)
+        let scope = scope ?? Self.defaultScope
+        return (StorageLocation.url(under: base, scope, lfn), name, scope)
     }
 }

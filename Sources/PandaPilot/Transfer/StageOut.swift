@@ -8,6 +8,9 @@ struct OutgoingFile: Sendable, Codable, Equatable {
     var path: String
     let url: String
     let isLog: Bool
+    /// The storage endpoint and scope, which the file catalogue records.
+    var storage: String? = nil
+    var scope: String? = nil
 }
 
 /// Stores a job's outputs and log: each file sent with its checksum computed
@@ -41,7 +44,8 @@ struct StageOut {
                     continue
                 }
                 log.info("staged out \(file.lfn) to \(file.url) (\(sent.size) bytes, \(sent.adler32))")
-                return StoredFile(lfn: file.lfn, size: sent.size, checksum: sent.adler32.description, url: file.url, isLog: file.isLog)
+                return StoredFile(lfn: file.lfn, size: sent.size, checksum: sent.adler32.description, url: file.url, isLog: file.isLog,
+                                  storage: file.storage, scope: file.scope)
             } catch {
                 last = JobFailure(error.kind == .timedOut ? ErrorCode.stageOutTimeout : ErrorCode.stageOutFailed, "\(file.lfn): \(error.message)")
                 log.info("stage-out of \(file.lfn) failed: \(error.message)")

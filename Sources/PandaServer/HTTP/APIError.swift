@@ -31,7 +31,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     init(_ error: StoreError) {
         switch error {
         case .notFound: self.init(.notFound, error.description)
-        case .staleLease, .illegalTransition, .notRecoverable: self.init(.conflict, error.description)
+        case .staleLease, .illegalTransition, .notRecoverable, .conflict: self.init(.conflict, error.description)
+        case .forbidden: self.init(.forbidden, error.description)
         case .invalid: self.init(.badRequest, error.description)
         case .database: self.init(.serviceUnavailable, error.description)
         }

@@ -24,6 +24,15 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/job/get_description"),
         Route(method: "POST", path: "/api/v1/job/kill"),
         Route(method: "GET", path: "/api/v1/jobs"),
+        Route(method: "POST", path: "/api/v1/task/submit"),
+        Route(method: "POST", path: "/api/v1/task/get_status"),
+        Route(method: "POST", path: "/api/v1/task/kill"),
+        Route(method: "POST", path: "/api/v1/task/retry"),
+        Route(method: "GET", path: "/api/v1/tasks"),
+        Route(method: "POST", path: "/api/v1/dataset/add_files"),
+        Route(method: "GET", path: "/api/v1/datasets"),
+        Route(method: "GET", path: "/api/v1/dataset/get_files"),
+        Route(method: "GET", path: "/api/v1/storage"),
         Route(method: "POST", path: "/api/v1/pilot/acquire_jobs"),
         Route(method: "POST", path: "/api/v1/pilot/update_job"),
         Route(method: "POST", path: "/api/v1/pilot/update_jobs_bulk"),
@@ -65,6 +74,8 @@ struct ServerContext: Sendable {
     /// Registers every route on the router.
     func register(on router: Router<PandaRequestContext>) {
         registerJobRoutes(on: router)
+        registerTaskRoutes(on: router)
+        registerCatalogueRoutes(on: router)
         registerPilotRoutes(on: router)
         registerPilotSupportRoutes(on: router)
         registerFactoryRoutes(on: router)

@@ -49,24 +49,36 @@ extension ServerContext {
         }
         guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
 
+        for name in Set(submission.jobs.compactMap(\.outputDataset)) {
+            if let problem = CatalogueName.problem(name, what: "output_dataset") { throw APIError(.badRequest, problem) }
+            if let holder = try await store.owner(ofDataset: name), holder != owner {
+                throw APIError.forbidden("dataset \(name) belongs to \(holder); outputs cannot be registered in it")
+            }
+        }
+
         let load = try await store.summary()
         var generator = SystemRandomNumberGenerator()
         var jobs: [NewJob] = []
         jobs.reserveCapacity(submission.jobs.count)
         for (index, spec) in submission.jobs.enumerated() {
-            let queue: QueueConfig
             do {
-                queue = try brokerage.choose(for: spec, load: load, using: &generator)
+                jobs.append(try brokered(spec, owner: owner, load: load, using: &generator))
             } catch .noQueue(let reason) {
                 throw APIError(.badRequest, "jobs[\(index)]: \(reason)")
             }
-            jobs.append(NewJob(
-                spec: spec, owner: owner, queue: queue.name,
-                maxAttempts: spec.maxAttempts ?? configuration.server.maxAttempts,
-                cores: spec.resources.cores, memory: spec.resources.memory ?? queue.maxrss,
-                disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.maxtime))
         }
         return SubmitResult(jobs: try await store.submit(jobs, now: Self.now))
+    }
+
+    /// The job at the queue brokerage chose, with the resources it will be matched on.
+    func brokered(_ spec: JobSpec, owner: String, load: StateSummary,
+                  using generator: inout some RandomNumberGenerator) throws(BrokerageError) -> NewJob {
+        let queue = try brokerage.choose(for: spec, load: load, using: &generator)
+        return NewJob(
+            spec: spec, owner: owner, queue: queue.name,
+            maxAttempts: spec.maxAttempts ?? configuration.server.maxAttempts,
+            cores: spec.resources.cores, memory: spec.resources.memory ?? queue.maxrss,
+            disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.maxtime)
     }
 
     private func filter(from request: Request, caller: TokenClaims) throws -> JobFilter {

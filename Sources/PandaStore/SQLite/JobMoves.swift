@@ -78,6 +78,17 @@ enum JobMoves {
         return .failed
     }
 
+    /// Starts a new attempt of an ended job as activated (a retry its owner
+    /// asked for); it gets at least that one attempt more than it had.
+    static func restart(_ db: Database, job: CurrentJob, now: Double, reason: String) throws {
+        try db.cachedStatement(sql: """
+            UPDATE jobs SET state = 'activated', attempt = attempt + 1, max_attempts = max(max_attempts, attempt + 1),
+                lease = NULL, command = NULL, pilot = NULL, node = NULL, heartbeat_at = NULL, state_changed_at = ?
+            WHERE id = ?
+            """).execute(arguments: [now, job.id])
+        try record(db, job: job, attempt: job.attempt + 1, to: .activated, now: now, reason: reason)
+    }
+
     /// Ends the job as cancelled (killed).
     static func cancel(_ db: Database, job: CurrentJob, code: ErrorCode, diagnostic: String?, now: Double) throws {
         try db.cachedStatement(sql: """

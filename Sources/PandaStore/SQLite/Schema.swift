@@ -81,6 +81,54 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v4 tasks and the file catalogue") { db in
+            try db.execute(sql: """
+                -- A task is its template and its split; its state comes from its jobs.
+                CREATE TABLE tasks (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT,
+                    owner TEXT NOT NULL,
+                    in_ds TEXT NOT NULL,
+                    out_ds TEXT,
+                    jobs INTEGER NOT NULL,
+                    spec TEXT NOT NULL,
+                    killed INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX tasks_owner ON tasks(owner, id);
+                -- Task status counts by state without touching job rows.
+                CREATE INDEX jobs_task_state ON jobs(task_id, state);
+                -- Where a finished job's outputs and log are registered.
+                ALTER TABLE jobs ADD COLUMN out_dataset TEXT;
+
+                CREATE TABLE datasets (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    owner TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE files (
+                    id INTEGER PRIMARY KEY,
+                    scope TEXT NOT NULL,
+                    lfn TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    checksum TEXT,
+                    is_log INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (scope, lfn)
+                );
+                CREATE TABLE dataset_files (
+                    dataset_id INTEGER NOT NULL,
+                    file_id INTEGER NOT NULL,
+                    PRIMARY KEY (dataset_id, file_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE replicas (
+                    file_id INTEGER NOT NULL,
+                    storage TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    PRIMARY KEY (file_id, storage)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -5,18 +5,19 @@ import PandaCore
 extension SQLiteJobStore {
     /// `specs` are the jobs' specs as JSON, encoded by the caller outside the
     /// writer's transaction, which only one request can be in at a time.
-    static func insert(_ db: Database, _ jobs: [NewJob], specs: [String], now: Double) throws -> [SubmittedJob] {
+    /// `taskID`, when given, puts every job in that task.
+    static func insert(_ db: Database, _ jobs: [NewJob], specs: [String], taskID: Int64? = nil, now: Double) throws -> [SubmittedJob] {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO jobs (task_id, name, owner, queue, state, priority, attempt, max_attempts, cores, memory, disk,
-                walltime, spec, created_at, state_changed_at)
-            VALUES (?, ?, ?, ?, 'activated', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+                walltime, spec, out_dataset, created_at, state_changed_at)
+            VALUES (?, ?, ?, ?, 'activated', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var submitted: [SubmittedJob] = []
         submitted.reserveCapacity(jobs.count)
         for (job, spec) in zip(jobs, specs) {
             try insert.execute(arguments: [
-                job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,
-                job.memory.bytes, job.disk.bytes, job.walltime.milliseconds / 1000, spec, now, now,
+                taskID ?? job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,
+                job.memory.bytes, job.disk.bytes, job.walltime.milliseconds / 1000, spec, job.spec.outputDataset, now, now,
             ])
             let id = db.lastInsertedRowID
             try JobMoves.appendEvent(db, job: id, attempt: 1, state: .activated, now: now,

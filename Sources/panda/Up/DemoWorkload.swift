@@ -10,6 +10,8 @@ struct DemoWorkload {
     /// The local storage endpoint's directory, where inputs are made.
     let storage: String
     let queue: String
+    /// The endpoint's name, under which the inputs' replicas are.
+    let endpoint: String
 
     func specs() throws -> [JobSpec] {
         let inputs = storage + "/demo/inputs"
@@ -27,7 +29,7 @@ struct DemoWorkload {
                 payload: Payload(executable: "/bin/sh", arguments: ["-c", "wc -l \(name) > \(output); sleep 0.5; cat \(output)"]),
                 resources: ResourceRequest(cores: 1, walltime: .minutes(10)),
                 inputs: [InputFile(lfn: name, scope: "demo", size: Int64(bytes.count), checksum: "ad:\(adler.hex)",
-                                   replicas: [Replica(storage: "demo", url: "file://" + path)])],
+                                   replicas: [Replica(storage: endpoint, url: "file://" + path)])],
                 outputs: [OutputFile(lfn: output, scope: "demo")],
                 log: OutputFile(lfn: String(format: "demo-%03d.log.tgz", index), scope: "demo"))
         }

@@ -63,10 +63,14 @@ struct UpCommand: AsyncParsableCommand {
 
         var demoIDs: [Int64] = []
         let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "demo"
-        let client = PandaClient(servers: [url], token: try Self.mint(signer, subject: user, scope: .submit, queues: [], days: 1))
+        let userToken = try Self.mint(signer, subject: user, scope: .submit, queues: [], days: 30)
+        let clientConfig = try Self.writeClientSettings(state: state, url: url, token: userToken,
+                                                        storage: demoQueue.writeTo)
+        say("panda up: client settings for \(user) in \(clientConfig); use them with: export PANDA_CLIENT_CONFIG=\(clientConfig)")
+        let client = PandaClient(servers: [url], token: userToken)
         if demo {
             let storage = try Self.localDirectory(of: demoQueue, in: configuration)
-            let specs = try DemoWorkload(jobs: demoJobs, storage: storage, queue: demoQueue.name).specs()
+            let specs = try DemoWorkload(jobs: demoJobs, storage: storage, queue: demoQueue.name, endpoint: demoQueue.writeTo ?? "").specs()
             demoIDs = try await client.submit(specs).jobs.map(\.id)
             say("panda up: submitted \(demoIDs.count) demo jobs to \(demoQueue.name) as \(user) (inputs in \(storage)/demo/inputs)")
         }
@@ -109,6 +113,25 @@ struct UpCommand: AsyncParsableCommand {
         return try signer.sign(TokenClaims(subject: subject, scope: scope, queues: queues, issuedAt: now, expiresAt: now + days * 86_400))
     }
 
+    /// Writes client.yaml and a 0600 token beside it, so `panda submit` and
+    /// friends work against this installation at once.
+    static func writeClientSettings(state: String, url: String, token: String, storage: String?) throws -> String {
+        let tokenFile = state + "/user.token"
+        let path = state + "/client.yaml"
+        guard FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]),
+              chmod(tokenFile, 0o600) == 0 else {
+            throw ValidationError("cannot write \(tokenFile)")
+        }
+        let text = """
+            # Written by `panda up`: the client settings for this installation.
+            server: \(url)
+            token_file: user.token
+            \(storage.map { "defaults:\n  storage: \($0)\n" } ?? "")
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// The directory behind the queue's write_to endpoint, which must be local.
     static func localDirectory(of queue: QueueConfig, in configuration: PandaConfiguration) throws -> String {
         guard let name = queue.writeTo, let endpoint = configuration.storage(named: name),
@@ -141,9 +164,10 @@ struct UpCommand: AsyncParsableCommand {
               outputs and log tarballs   \(storage)/demo/
               server and factory logs    \(state)/server.log, \(state)/factory.log
               pilots (scripts, output)   \(state)/pilots/
-              jobs by queue and state    curl -s -H "Authorization: Bearer $TOKEN" \(url)/api/v1/stats/summary
-              one job's history          curl -s -H "Authorization: Bearer $TOKEN" -d '{"job_id":\(firstJob ?? 1)}' \(url)/api/v1/job/get_description
-              a token for those          TOKEN=$(\(ChildRole.executable) token issue -c \(config) --user "$USER" --scope submit)
+              the client's settings      export PANDA_CLIENT_CONFIG=\(state)/client.yaml
+              your jobs                  panda jobs
+              one job's history          panda show \(firstJob ?? 1)
+              its log tarball            panda logs \(firstJob ?? 1) --cat payload.stdout
               metrics (Prometheus)       \(url)/metrics
             panda keeps running; Ctrl-C stops it.
             """)

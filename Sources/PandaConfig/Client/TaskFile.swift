@@ -1,0 +1,83 @@
+import Foundation
+import PandaCore
+
+/// A task described in YAML, as `panda submit task.yaml` reads it.
+///
+/// ```yaml
+/// name: count-events
+/// exec: analyze.sh %IN %OUT          # or executable: + arguments:
+/// in_ds: user.jdoe.raw               # one or a list
+/// out_ds: user.jdoe.counts
+/// files_per_job: 2                   # or bytes_per_job: 10GB; n_jobs: N without inputs
+/// outputs: [counts.txt]
+/// cores: 1
+/// memory: 2GB
+/// walltime: 2h
+/// env: { MODE: fast }
+/// ```
+/// Every problem is reported as `FILE:LINE:COLUMN: KEY: message`.
+public enum TaskFile {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigLoadError) -> TaskSpec {
+        try SingleFileLoader(environment: environment).load(path: path, what: "a task file") { r, context in read(r, context) }
+    }
+
+    public static func load(text: String, file: String, environment: [String: String] = [:]) throws(ConfigLoadError) -> TaskSpec {
+        try SingleFileLoader(environment: environment).load(text: text, file: file, what: "a task file") { r, context in read(r, context) }
+    }
+
+    private static func read(_ r: ConfigReader, _ context: DecodeContext) -> TaskSpec {
+        var payload = Payload(executable: "")
+        if let exec = r.node("exec") {
+            if r.has("executable") || r.has("arguments") {
+                context.diagnostics.error(exec.node.mark, exec.path, "give exec, or executable with arguments, not both")
+            }
+            if let line: String = r.value("exec") {
+                do {
+                    let words = try CommandWords.split(line)
+                    if words.isEmpty { context.diagnostics.error(exec.node.mark, exec.path, "the command is empty") }
+                    payload.executable = words.first ?? ""
+                    payload.arguments = Array(words.dropFirst())
+                } catch {
+                    context.diagnostics.error(exec.node.mark, exec.path, error.description)
+                }
+            }
+        } else if r.has("executable") {
+            payload.executable = r.value("executable") ?? ""
+            payload.arguments = r.list("arguments")
+        } else {
+            let _: String? = r.required("exec", expecting: "the command each job runs, with %IN and %OUT")
+        }
+        payload.environment = r.stringMap("env")
+        payload.container = r.value("container")
+
+        var task = TaskSpec(payload: payload)
+        task.name = r.value("name")
+        task.inputDatasets = r.list("in_ds")
+        task.outputDataset = r.value("out_ds")
+        task.filesPerJob = r.value("files_per_job", in: 1...100_000)
+        task.bytesPerJob = r.value("bytes_per_job")
+        task.jobCount = r.value("n_jobs", in: 1...10_000_000)
+        if r.has("outputs") { task.outputs = r.list("outputs") }
+        task.scope = r.value("scope")
+        task.queue = r.value("queue")
+        task.priority = r.value("priority", default: 0, in: -1_000_000...1_000_000)
+        task.maxAttempts = r.value("max_attempts", in: 1...100)
+        task.resources = ResourceRequest(cores: r.value("cores", default: 1, in: 1...1024), memory: r.value("memory"),
+                                         disk: r.value("disk"), walltime: r.value("walltime"))
+        task.software = r.list("software")
+
+        // What only the whole task shows, at the key it concerns.
+        for problem in TaskSplitter(task: task, owner: "user").problems() {
+            // At the first key the problem names that the file has.
+            let keys = ["files_per_job", "n_jobs", "outputs", "out_ds", "in_ds", "scope"].filter { problem.contains($0) }
+                + (problem.contains("argument") || problem.contains("executable") ? ["exec", "arguments", "executable"] : [])
+            if let key = keys.first(where: r.has), let written = r.node(key) {
+                context.diagnostics.error(written.node.mark, written.path, problem)
+            } else {
+                context.diagnostics.error(r.mark, "", problem)
+            }
+        }
+        r.finish()
+        return task
+    }
+}

@@ -1,0 +1,97 @@
+import Hummingbird
+import PandaCore
+import PandaStore
+
+extension ServerContext {
+    func registerTaskRoutes(on router: Router<PandaRequestContext>) {
+        router.post("/api/v1/task/submit") { request, context in
+            let caller = try context.require(.submit)
+            let submission = try await body.decode(TaskSubmitRequest.self, from: request)
+            return JSONReply.success(try await submitTask(submission, owner: caller.subject))
+        }
+        router.post("/api/v1/task/get_status") { request, context in
+            let caller = try context.require(.submit, .read)
+            let id = try await body.decode(TaskIDRequest.self, from: request).taskID
+            return JSONReply.success(try found(try await store.taskStatus(id, owner: caller.ownerFilter), task: id))
+        }
+        router.post("/api/v1/task/kill") { request, context in
+            let caller = try context.require(.submit)
+            let id = try await body.decode(TaskIDRequest.self, from: request).taskID
+            return JSONReply.success(try found(try await store.killTask(id, owner: caller.ownerFilter, now: Self.now), task: id))
+        }
+        router.post("/api/v1/task/retry") { request, context in
+            let caller = try context.require(.submit)
+            let id = try await body.decode(TaskIDRequest.self, from: request).taskID
+            return JSONReply.success(try found(try await store.retryTask(id, owner: caller.ownerFilter, now: Self.now), task: id))
+        }
+        router.get("/api/v1/tasks") { request, context in
+            let caller = try context.require(.submit, .read)
+            let limit = request.uri.queryParameters["limit"].map { Int($0) } ?? 50
+            guard let limit, (1...1000).contains(limit) else { throw APIError(.badRequest, "limit must be 1 to 1000") }
+            return JSONReply.success(try await store.tasks(owner: caller.ownerFilter, limit: limit))
+        }
+    }
+
+    private func found<T>(_ value: T?, task id: Int64) throws -> T {
+        guard let value else { throw APIError(.notFound, "task \(id) does not exist or is not yours") }
+        return value
+    }
+
+    /// Splits the task over its input datasets' files, brokers every job,
+    /// and stores task and jobs in one durable step (or, on a dry run,
+    /// shows the first jobs and stores nothing).
+    func submitTask(_ submission: TaskSubmitRequest, owner: String) async throws -> TaskSubmitResult {
+        let task = submission.task
+        let splitter = TaskSplitter(task: task, owner: owner, jobLimit: configuration.server.limits.jobsPerTask)
+        let problems = splitter.problems()
+        guard problems.isEmpty else { throw APIError(.badRequest, problems.joined(separator: "; ")) }
+        if let name = task.outputDataset, try await store.owner(ofDataset: name) != nil {
+            throw APIError(.conflict, "dataset \(name) already exists; give the task a new output dataset")
+        }
+        var inputs: [DatasetFile] = []
+        for name in task.inputDatasets {
+            guard let dataset = try await store.dataset(named: name) else {
+                throw APIError(.notFound, "input dataset \(name) does not exist")
+            }
+            inputs += dataset.files.filter { !$0.isLog }
+        }
+        let specs: [JobSpec]
+        do {
+            specs = try splitter.jobs(inputs: inputs)
+        } catch .tooManyJobs(let jobs, let limit) {
+            throw APIError(.contentTooLarge, TaskSplitError.tooManyJobs(jobs, limit: limit).description)
+        } catch {
+            throw APIError(.badRequest, error.description)
+        }
+        if let first = specs.first {
+            let problems = first.problems()
+            guard problems.isEmpty else { throw APIError(.badRequest, problems.joined(separator: "; ")) }
+        }
+
+        let load = try await store.summary()
+        var generator = SystemRandomNumberGenerator()
+        var jobs: [NewJob] = []
+        jobs.reserveCapacity(specs.count)
+        var refused: (count: Int, first: String?) = (0, nil)
+        var queues: [String: Int] = [:]
+        for spec in specs {
+            do {
+                let job = try brokered(spec, owner: owner, load: load, using: &generator)
+                queues[job.queue, default: 0] += 1
+                jobs.append(job)
+            } catch .noQueue(let reason) {
+                refused.count += 1
+                if refused.first == nil { refused.first = "\(spec.name ?? "job"): \(reason)" }
+            }
+        }
+        if let reason = refused.first {
+            throw APIError(.badRequest, "\(refused.count) of \(specs.count) jobs have nowhere to run; the first, \(reason)")
+        }
+        if submission.dryRun {
+            return TaskSubmitResult(taskID: nil, jobs: jobs.count, queues: queues,
+                                    preview: jobs.prefix(20).map { PlannedJob(queue: $0.queue, spec: $0.spec) })
+        }
+        let id = try await store.submitTask(NewTask(spec: task, owner: owner), jobs: jobs, now: Self.now)
+        return TaskSubmitResult(taskID: id, jobs: jobs.count, queues: queues)
+    }
+}

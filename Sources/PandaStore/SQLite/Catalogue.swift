@@ -1,0 +1,115 @@
+import GRDB
+import PandaCore
+
+/// The file catalogue's writes and reads, in the caller's transaction.
+enum Catalogue {
+    /// The dataset's id, creating it for `owner` when it does not exist.
+    /// Someone else's dataset is refused.
+    static func dataset(_ db: Database, name: String, owner: String, now: Double) throws -> Int64 {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, owner FROM datasets WHERE name = ?"), arguments: [name]) {
+            let holder: String = row[1]
+            guard holder == owner else { throw StoreError.forbidden("dataset \(name) belongs to \(holder)") }
+            return row[0]
+        }
+        try db.cachedStatement(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)").execute(arguments: [name, owner, now])
+        return db.lastInsertedRowID
+    }
+
+    /// Makes a new dataset; one that exists is a conflict.
+    static func newDataset(_ db: Database, name: String, owner: String, now: Double) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM datasets WHERE name = ?", arguments: [name]) == nil else {
+            throw StoreError.conflict("dataset \(name) already exists; give the task a new output dataset")
+        }
+        try db.execute(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)", arguments: [name, owner, now])
+    }
+
+    /// Adds a file (or finds it) and links it into the dataset; true when
+    /// the dataset did not hold it yet. `replace` lets the newest copy win
+    /// (a job's retried output), else a mismatch is a conflict.
+    static func add(_ db: Database, file: DatasetFile, to dataset: Int64, replace: Bool) throws -> Bool {
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, size, checksum FROM files WHERE scope = ? AND lfn = ?"),
+                                        arguments: [file.scope, file.lfn])
+        let fileID: Int64
+        if let existing {
+            fileID = existing[0]
+            let size: Int64 = existing[1]
+            let checksum: String? = existing[2]
+            if size != file.size || (checksum != nil && file.checksum != nil && checksum != file.checksum) {
+                guard replace else {
+                    throw StoreError.conflict("\(file.scope):\(file.lfn) is registered with size \(size) and checksum \(checksum ?? "none"), "
+                                              + "not \(file.size) and \(file.checksum ?? "none")")
+                }
+                try db.cachedStatement(sql: "UPDATE files SET size = ?, checksum = ? WHERE id = ?").execute(arguments: [file.size, file.checksum, fileID])
+            }
+        } else {
+            try db.cachedStatement(sql: "INSERT INTO files (scope, lfn, size, checksum, is_log) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [file.scope, file.lfn, file.size, file.checksum, file.isLog])
+            fileID = db.lastInsertedRowID
+        }
+        for replica in file.replicas {
+            try db.cachedStatement(sql: """
+                INSERT INTO replicas (file_id, storage, url) VALUES (?, ?, ?)
+                ON CONFLICT (file_id, storage) DO UPDATE SET url = excluded.url
+                """).execute(arguments: [fileID, replica.storage, replica.url])
+        }
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO dataset_files (dataset_id, file_id) VALUES (?, ?)").execute(arguments: [dataset, fileID])
+        return db.changesCount > 0
+    }
+
+    static func addFiles(_ db: Database, _ request: AddFilesRequest, owner: String, now: Double) throws -> AddFilesResult {
+        let dataset = try dataset(db, name: request.dataset, owner: owner, now: now)
+        var added = 0
+        for file in request.files where try add(db, file: file, to: dataset, replace: false) { added += 1 }
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_files WHERE dataset_id = ?", arguments: [dataset]) ?? 0
+        return AddFilesResult(dataset: request.dataset, added: added, present: request.files.count - added, files: total)
+    }
+
+    /// A finished job's outputs and log join its output dataset.
+    static func registerOutputs(_ db: Database, job: Int64, owner: String, outputs: [StoredFile], now: Double) throws {
+        guard !outputs.isEmpty,
+              let name = try String.fetchOne(db.cachedStatement(sql: "SELECT out_dataset FROM jobs WHERE id = ?"), arguments: [job])
+        else { return }
+        let dataset = try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM datasets WHERE name = ?"), arguments: [name])
+            .map { $0[0] as Int64 } ?? {
+                try db.cachedStatement(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)").execute(arguments: [name, owner, now])
+                return db.lastInsertedRowID
+            }()
+        for output in outputs {
+            let file = DatasetFile(scope: output.scope ?? "panda", lfn: output.lfn, size: output.size, checksum: output.checksum,
+                                   isLog: output.isLog, replicas: [Replica(storage: output.storage ?? "", url: output.url)])
+            _ = try add(db, file: file, to: dataset, replace: true)
+        }
+    }
+
+    static func summaries(_ db: Database) throws -> [DatasetSummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.name, d.owner, count(f.id), coalesce(sum(f.size), 0), d.created_at
+            FROM datasets d LEFT JOIN dataset_files df ON df.dataset_id = d.id LEFT JOIN files f ON f.id = df.file_id
+            GROUP BY d.id ORDER BY d.name
+            """).map { DatasetSummary(name: $0[0], owner: $0[1], files: $0[2], bytes: $0[3], createdAt: $0[4]) }
+    }
+
+    /// A dataset with its files by lfn, each with every replica.
+    static func contents(_ db: Database, name: String) throws -> DatasetContents? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, owner, created_at FROM datasets WHERE name = ?", arguments: [name]) else {
+            return nil
+        }
+        let id: Int64 = row[0]
+        var files: [DatasetFile] = []
+        var current: Int64 = -1
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT f.id, f.scope, f.lfn, f.size, f.checksum, f.is_log, r.storage, r.url
+            FROM dataset_files df JOIN files f ON f.id = df.file_id LEFT JOIN replicas r ON r.file_id = f.id
+            WHERE df.dataset_id = ? ORDER BY f.lfn, f.scope, f.id, r.storage
+            """, arguments: [id])
+        while let file = try cursor.next() {
+            let fileID: Int64 = file[0]
+            if fileID != current {
+                files.append(DatasetFile(scope: file[1], lfn: file[2], size: file[3], checksum: file[4], isLog: file[5], replicas: []))
+                current = fileID
+            }
+            if let storage: String = file[6] { files[files.count - 1].replicas.append(Replica(storage: storage, url: file[7])) }
+        }
+        return DatasetContents(name: name, owner: row[1], createdAt: row[2], files: files)
+    }
+}

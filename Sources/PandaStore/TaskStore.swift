@@ -1,0 +1,40 @@
+import PandaCore
+
+/// Tasks: many jobs made from one template, stored and answered for together.
+public protocol TaskStore: Sendable {
+    /// Stores the task and all its jobs (`activated`) in one durable step,
+    /// and creates its output dataset, which must not exist yet.
+    func submitTask(_ task: NewTask, jobs: [NewJob], now: Double) async throws(StoreError) -> Int64
+    /// The task as its jobs make it; nil when it does not exist or `owner`
+    /// (when given) does not own it.
+    func taskStatus(_ id: Int64, owner: String?) async throws -> TaskStatus?
+    /// The newest tasks first.
+    func tasks(owner: String?, limit: Int) async throws -> [TaskStatus]
+    /// Kills every job of the task that has not ended.
+    func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult?
+    /// Gives each failed or cancelled job of the task one more attempt.
+    func retryTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskRetryResult?
+}
+
+/// The file catalogue: datasets of files, and the replicas of each file.
+public protocol CatalogueStore: Sendable {
+    /// Registers files in a dataset, made (owned by `owner`) when missing.
+    /// A file already known under its scope and lfn must match in size and
+    /// checksum; its new replicas are added.
+    func addFiles(_ request: AddFilesRequest, owner: String, now: Double) async throws(StoreError) -> AddFilesResult
+    func datasets() async throws -> [DatasetSummary]
+    func dataset(named name: String) async throws -> DatasetContents?
+    /// Who owns the dataset, or nil when it does not exist.
+    func owner(ofDataset name: String) async throws -> String?
+}
+
+/// A task ready to store, its jobs brokered.
+public struct NewTask: Sendable {
+    public var spec: TaskSpec
+    public var owner: String
+
+    public init(spec: TaskSpec, owner: String) {
+        self.spec = spec
+        self.owner = owner
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import PandaClient
+import PandaCore
+
+/// `panda logs JOB`: fetch the job's log tarball from its storage, list it,
+/// print one file of it, or extract it.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Fetch a job's log tarball from its storage and list, print or extract it.",
+        discussion: "The tarball holds the payload's stdout and stderr and the pilot's log for the job.")
+
+    @Argument(help: ArgumentHelp("The job id.", valueName: "job"))
+    var job: Int64
+
+    @Option(help: ArgumentHelp("Print this file of the tarball (payload.stdout, payload.stderr, pilot.log).", valueName: "name"))
+    var cat: String?
+
+    @Option(help: ArgumentHelp("Extract the tarball into this directory.", valueName: "dir"))
+    var extract: String?
+
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let settings = try client.settings()
+        let api = try client.client(settings)
+        let description = try await client.call { () throws(ClientError) in try await api.describe(job) }
+        guard let log = description.outputs.first(where: \.isLog) else {
+            printError("panda: job \(job) has no stored log tarball (it is \(description.status.state.rawValue); "
+                       + "a log is stored when the job ends after its payload ran)")
+            throw ExitCode(1)
+        }
+        let scratch = NSTemporaryDirectory() + "panda-logs-\(job)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let tarball = scratch + "/" + log.lfn
+        let storage = StorageAccess(settings: HTTPSettings(timeout: .minutes(10), caFile: settings.caFile))
+        do {
+            let fetched = try await storage.get(log.url, to: tarball, md5: false)
+            if let expected = Checksum(log.checksum), !fetched.matches(expected) {
+                printError("panda: \(log.url) does not match its recorded checksum \(log.checksum); it may have been overwritten")
+                throw ExitCode(1)
+            }
+        } catch let error as StorageError {
+            printError("panda: cannot fetch \(log.url): \(error)")
+            throw ExitCode(1)
+        }
+        do {
+            if let directory = extract {
+                let entries = try TarGzReader.extract(tarball, into: directory)
+                for entry in entries { print(directory + "/" + entry.name) }
+            } else if let name = cat {
+                let entries = try TarGzReader.extract(tarball, into: scratch + "/x")
+                guard let entry = entries.first(where: { $0.name == name || ($0.name as NSString).lastPathComponent == name }) else {
+                    printError("panda: \(log.lfn) has no \(name); it holds \(entries.map { ($0.name as NSString).lastPathComponent }.joined(separator: ", "))")
+                    throw ExitCode(1)
+                }
+                FileHandle.standardOutput.write(FileManager.default.contents(atPath: scratch + "/x/" + entry.name) ?? Data())
+            } else {
+                print("\(log.lfn) (\(log.url))")
+                var table = TextTable("SIZE", "NAME")
+                for entry in try TarGzReader.entries(of: tarball) { table.add(String(entry.size), entry.name) }
+                print(table.render())
+            }
+        } catch let error as TarGzReader.Failure {
+            printError("panda: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

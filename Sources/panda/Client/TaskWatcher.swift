@@ -1,0 +1,64 @@
+import Foundation
+import PandaClient
+import PandaCore
+
+/// Follows a task until it ends: on a terminal, a block redrawn in place
+/// (state, a bar, counts by job state, the commonest failures); otherwise a
+/// plain line whenever something changed, for logs and pipes.
+struct TaskWatcher {
+    let client: PandaClient
+    let options: ClientOptions
+    let task: Int64
+    let interval: TimeSpan
+    var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 && !options.json }
+
+    /// The task's final state.
+    func follow() async throws -> TaskState {
+        let started = ContinuousClock.now
+        var drawn = 0
+        var lastPlain: [String] = []
+        while true {
+            let status = try await options.call { () throws(ClientError) in try await client.taskStatus(task) }
+            if options.json {
+                if status.state.isFinal { try options.printJSON(status) }
+            } else if isTerminal {
+                let lines = Self.block(status, elapsed: ContinuousClock.now - started)
+                // Back to the block's first line, clear to the end, draw again.
+                print((drawn > 0 ? "\u{1B}[\(drawn)F\u{1B}[J" : "") + lines.joined(separator: "\n"))
+                drawn = lines.count
+            } else {
+                let lines = Self.plain(status)
+                for line in lines where !lastPlain.contains(line) { print(line) }
+                lastPlain = lines
+            }
+            fflush(nil)
+            if status.state.isFinal { return status.state }
+            try? await Task.sleep(for: interval.duration)
+        }
+    }
+
+    static func block(_ status: TaskStatus, elapsed: Duration) -> [String] {
+        let width = 30
+        let filled = status.jobs == 0 ? width : width * status.ended / status.jobs
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        var lines = ["task \(status.id)\(status.name.map { " \($0)" } ?? ""): \(status.state.rawValue)  [\(bar)] "
+                     + "\(status.ended)/\(status.jobs) ended  \(Int(elapsed.components.seconds))s"]
+        lines.append("  " + counts(status))
+        for failure in status.failures {
+            lines.append("  \(failure.jobs) × \(errorText(code: failure.errorCode, diagnostic: failure.errorDiag)) (e.g. job \(failure.exampleJob))")
+        }
+        return lines
+    }
+
+    /// One line of progress, then one per kind of failure.
+    static func plain(_ status: TaskStatus) -> [String] {
+        ["task \(status.id) \(status.state.rawValue): \(status.ended)/\(status.jobs) ended; \(counts(status))"]
+            + status.failures.map { "task \(status.id) failures: \($0.jobs) × \(errorText(code: $0.errorCode, diagnostic: $0.errorDiag)) (e.g. job \($0.exampleJob))" }
+    }
+
+    static func counts(_ status: TaskStatus) -> String {
+        JobState.allCases.reversed().compactMap { state in
+            status.counts[state.rawValue].map { "\(state.rawValue) \($0)" }
+        }.joined(separator: ", ")
+    }
+}
