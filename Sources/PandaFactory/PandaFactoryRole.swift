@@ -68,7 +68,11 @@ public struct PandaFactoryRole: Sendable {
             // are asked to stop, so nothing is left behind on this host.
             let locals = try ledger.all().filter { $0.system == .local && $0.state.isActive }.map(\.batchID)
             try? await local.cancel(locals)
-            logger.info("factory stopped; asked \(locals.count) local pilot(s) to stop")
+            // Wait for them: a pilot reporting its last job should still find
+            // the server up, which `panda up` stops only after the factory.
+            let left = await local.waitForExit(locals, within: .seconds(30))
+            let killed = left.isEmpty ? "" : ", \(left.count) killed after 30 s"
+            logger.info("factory stopped; \(locals.count) local pilot(s) stopped\(killed)")
         }
     }
 }

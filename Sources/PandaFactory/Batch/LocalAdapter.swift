@@ -51,5 +51,22 @@ struct LocalAdapter: BatchAdapter {
         for id in ids { if let pid = pid_t(id) { kill(pid, SIGTERM) } }
     }
 
+    /// Reaps the pilots as they exit; those still running after `grace` are
+    /// killed (SIGKILL to their process group). Returns those killed.
+    func waitForExit(_ ids: [String], within grace: TimeSpan) async -> [String] {
+        let deadline = ContinuousClock.now + grace.duration
+        var running = ids.compactMap { pid_t($0) }
+        while !running.isEmpty && ContinuousClock.now < deadline {
+            running = running.filter { pid in
+                var status: Int32 = 0
+                let reaped = waitpid(pid, &status, WNOHANG)
+                return reaped == 0 || (reaped < 0 && ProcessStat.isRunning(pid))
+            }
+            if !running.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        for pid in running { kill(-pid, SIGKILL) }
+        return running.map(String.init)
+    }
+
     static let withheld: Set<String> = ["PANDA_TOKEN", "PANDA_PILOT_TOKEN", "PANDA_FACTORY_TOKEN", "NOTIFY_SOCKET"]
 }
