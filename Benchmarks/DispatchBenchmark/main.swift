@@ -7,6 +7,7 @@ import Foundation
 //
 //   swift build -c release --product panda --product panda-dispatch-bench
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --task-jobs 10000,100000   (TaskSubmission.swift)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -17,6 +18,8 @@ let pandaBinary = option("--panda", ".build/release/panda")
 let jobCounts = option("--jobs", "1000,100000").split(separator: ",").compactMap { Int($0) }
 let pilotCount = Int(option("--pilots", "32")) ?? 32
 let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
+/// Task submission sizes; given alone, only tasks are measured.
+let taskJobCounts = option("--task-jobs", "").split(separator: ",").compactMap { Int($0) }
 
 func run(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
@@ -47,37 +50,58 @@ final class Results: @unchecked Sendable {
     }
 }
 
-func benchmark(jobs: Int) throws {
+/// A release `panda server` on a fresh SQLite file in its own directory,
+/// with one or more BENCH queues; stopped and removed by `stop()`.
+final class BenchServer {
     let directory = NSTemporaryDirectory() + "panda-bench-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
     let port = 26000 + Int.random(in: 0..<2000)
-    let config = directory + "/panda.yaml"
-    try """
-        server:
-          listen: 127.0.0.1:\(port)
-          database: sqlite:panda.db
-          signing_key: signing.key
-          limits: { jobs_per_request: 10000, request_body: 64MiB }
-        sites:
-          BENCH:
-            storage: { DISK: { url: /tmp/bench } }
-            queues:
-              BENCH_Q: { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB }
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-    let user = try run(pandaBinary, ["token", "issue", "-c", config, "--user", "bench", "--scope", "submit"])
-    let pilotToken = try run(pandaBinary, ["token", "issue", "-c", config, "--user", "pilot", "--scope", "pilot", "--queue", "BENCH_Q"])
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: pandaBinary)
-    server.arguments = ["server", "-c", config, "--log-level", "warning"]
-    try server.run()
-    defer { server.terminate(); server.waitUntilExit() }
-    var connection: HTTPConnection?
-    for _ in 0..<100 {
-        if let c = try? HTTPConnection(port: port) { connection = c; break }
-        usleep(50_000)
+    var config: String { directory + "/panda.yaml" }
+    private let process = Process()
+    private(set) var connection: HTTPConnection!
+
+    init(queues: [String]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try """
+            server:
+              listen: 127.0.0.1:\(port)
+              database: sqlite:panda.db
+              signing_key: signing.key
+              limits: { jobs_per_request: 10000, request_body: 64MiB }
+            sites:
+              BENCH:
+                storage: { DISK: { url: /tmp/bench } }
+                queues:
+            \(queues.map { "      \($0): { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB }" }.joined(separator: "\n"))
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: pandaBinary)
+        process.arguments = ["server", "-c", config, "--log-level", "warning"]
+        try process.run()
+        for _ in 0..<100 {
+            if let c = try? HTTPConnection(port: port) { connection = c; return }
+            usleep(50_000)
+        }
+        stop()
+        throw BenchmarkError("server did not start")
     }
-    guard let submitter = connection else { throw BenchmarkError("server did not start") }
+
+    func token(_ user: String, scope: String, queue: String? = nil) throws -> String {
+        try run(pandaBinary, ["token", "issue", "-c", config, "--user", user, "--scope", scope] + (queue.map { ["--queue", $0] } ?? []))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+func benchmark(jobs: Int) throws {
+    let bench = try BenchServer(queues: ["BENCH_Q"])
+    defer { bench.stop() }
+    let port = bench.port
+    let user = try bench.token("bench", scope: "submit")
+    let pilotToken = try bench.token("pilot", scope: "pilot", queue: "BENCH_Q")
+    let submitter: HTTPConnection = bench.connection
 
     let job = #"{"payload":{"executable":"/bin/true"},"resources":{"cores":1,"memory":"1GB","walltime":"1h"}}"#
     let submitStart = Date()
@@ -134,6 +158,11 @@ func benchmark(jobs: Int) throws {
     if results.dispatched != jobs { print("  (dispatched \(results.dispatched) of \(jobs))") }
 }
 
-for jobs in jobCounts {
-    try benchmark(jobs: jobs)
+if taskJobCounts.isEmpty || arguments.contains("--jobs") {
+    for jobs in jobCounts {
+        try benchmark(jobs: jobs)
+    }
+}
+for jobs in taskJobCounts {
+    try benchmarkTask(jobs: jobs)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PandaCore
 import Testing
+import TestSupport
 @testable import PandaConfig
 
 @Suite("task files and client settings")
@@ -89,5 +90,20 @@ struct TaskFileTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test("the client.yaml and task file examples of docs/client.md read without errors")
+    func documentedExamples() throws {
+        let text = try String(contentsOf: Repository.root.appendingPathComponent("docs/client.md"), encoding: .utf8)
+        let blocks = text.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        try #require(blocks.count == 2)
+        let scratch = try ScratchDirectory(["client.yaml": blocks[0]])
+        defer { scratch.cleanUp() }
+        let settings = try ClientSettings.load(path: scratch.path("client.yaml"), environment: ["HOME": "/home/jdoe"])
+        #expect(settings.tokenFile == "/home/jdoe/.config/panda/token")
+        #expect(settings.defaults.storage == "BNL_DATADISK")
+        let task = try TaskFile.load(text: blocks[1], file: "client.md")
+        #expect(task.payload.arguments == ["--mode", "fast scan", "%IN", "%OUT"])
+        #expect(task.outputs == ["counts.txt"] && task.payload.container == "docker://alpine:3.20")
     }
 }

@@ -14,6 +14,7 @@ extension SQLiteJobStore {
             """)
         var submitted: [SubmittedJob] = []
         submitted.reserveCapacity(jobs.count)
+        var added: [String: Int] = [:]
         for (job, spec) in zip(jobs, specs) {
             try insert.execute(arguments: [
                 taskID ?? job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,
@@ -22,9 +23,11 @@ extension SQLiteJobStore {
             let id = db.lastInsertedRowID
             try JobMoves.appendEvent(db, job: id, attempt: 1, state: .activated, now: now,
                                      reason: "submitted by \(job.owner), brokered to \(job.queue)", errorCode: nil, lease: nil)
-            try JobMoves.count(db, queue: job.queue, state: .activated, by: 1)
+            added[job.queue, default: 0] += 1
             submitted.append(SubmittedJob(id: id, queue: job.queue, state: .activated))
         }
+        // One counter update per queue, not per job: a 100k-job task touches a few rows.
+        for (queue, count) in added { try JobMoves.count(db, queue: queue, state: .activated, by: count) }
         return submitted
     }
 }
