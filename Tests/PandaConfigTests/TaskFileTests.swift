@@ -27,6 +27,15 @@ struct TaskFileTests {
         #expect(task.payload.environment == ["MODE": "fast"])
     }
 
+    @Test("what a task file leaves out keeps the user's defaults; what it says wins")
+    func overDefaults() throws {
+        let base = TaskSpec(queue: "Q1", priority: 7, maxAttempts: 5, payload: Payload(executable: ""),
+                            resources: ResourceRequest(cores: 2, memory: .gigabytes(1), walltime: .hours(3)))
+        let task = try TaskFile.load(text: "exec: run.sh\npriority: 3\nmemory: 4GB\n", file: "t.yaml", over: base)
+        #expect(task.priority == 3 && task.resources.memory == .gigabytes(4))
+        #expect(task.queue == "Q1" && task.maxAttempts == 5 && task.resources.cores == 2 && task.resources.walltime == .hours(3))
+    }
+
     @Test("every problem of a task file is reported at its file:line:column")
     func errors() {
         let text = """

@@ -16,16 +16,19 @@ import PandaCore
 /// env: { MODE: fast }
 /// ```
 /// Every problem is reported as `FILE:LINE:COLUMN: KEY: message`.
+/// Keys the file leaves out keep their values in `base` (the user's defaults).
 public enum TaskFile {
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigLoadError) -> TaskSpec {
-        try SingleFileLoader(environment: environment).load(path: path, what: "a task file") { r, context in read(r, context) }
+    public static func load(path: String, over base: TaskSpec = TaskSpec(payload: Payload(executable: "")),
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigLoadError) -> TaskSpec {
+        try SingleFileLoader(environment: environment).load(path: path, what: "a task file") { r, context in read(r, context, base) }
     }
 
-    public static func load(text: String, file: String, environment: [String: String] = [:]) throws(ConfigLoadError) -> TaskSpec {
-        try SingleFileLoader(environment: environment).load(text: text, file: file, what: "a task file") { r, context in read(r, context) }
+    public static func load(text: String, file: String, over base: TaskSpec = TaskSpec(payload: Payload(executable: "")),
+                            environment: [String: String] = [:]) throws(ConfigLoadError) -> TaskSpec {
+        try SingleFileLoader(environment: environment).load(text: text, file: file, what: "a task file") { r, context in read(r, context, base) }
     }
 
-    private static func read(_ r: ConfigReader, _ context: DecodeContext) -> TaskSpec {
+    private static func read(_ r: ConfigReader, _ context: DecodeContext, _ base: TaskSpec) -> TaskSpec {
         var payload = Payload(executable: "")
         if let exec = r.node("exec") {
             if r.has("executable") || r.has("arguments") {
@@ -50,21 +53,25 @@ public enum TaskFile {
         payload.environment = r.stringMap("env")
         payload.container = r.value("container")
 
-        var task = TaskSpec(payload: payload)
-        task.name = r.value("name")
-        task.inputDatasets = r.list("in_ds")
-        task.outputDataset = r.value("out_ds")
-        task.filesPerJob = r.value("files_per_job", in: 1...100_000)
-        task.bytesPerJob = r.value("bytes_per_job")
-        task.jobCount = r.value("n_jobs", in: 1...10_000_000)
+        var task = base
+        task.payload = payload
+        task.name = r.value("name") ?? base.name
+        task.inputDatasets = r.list("in_ds", default: base.inputDatasets)
+        task.outputDataset = r.value("out_ds") ?? base.outputDataset
+        task.filesPerJob = r.value("files_per_job", in: 1...100_000) ?? base.filesPerJob
+        task.bytesPerJob = r.value("bytes_per_job") ?? base.bytesPerJob
+        if task.bytesPerJob != nil && !r.has("files_per_job") { task.filesPerJob = nil }
+        task.jobCount = r.value("n_jobs", in: 1...10_000_000) ?? base.jobCount
         if r.has("outputs") { task.outputs = r.list("outputs") }
-        task.scope = r.value("scope")
-        task.queue = r.value("queue")
-        task.priority = r.value("priority", default: 0, in: -1_000_000...1_000_000)
-        task.maxAttempts = r.value("max_attempts", in: 1...100)
-        task.resources = ResourceRequest(cores: r.value("cores", default: 1, in: 1...1024), memory: r.value("memory"),
-                                         disk: r.value("disk"), walltime: r.value("walltime"))
-        task.software = r.list("software")
+        task.scope = r.value("scope") ?? base.scope
+        task.queue = r.value("queue") ?? base.queue
+        task.priority = r.value("priority", default: base.priority, in: -1_000_000...1_000_000)
+        task.maxAttempts = r.value("max_attempts", in: 1...100) ?? base.maxAttempts
+        task.resources = ResourceRequest(cores: r.value("cores", default: base.resources.cores, in: 1...1024),
+                                         memory: r.value("memory") ?? base.resources.memory,
+                                         disk: r.value("disk") ?? base.resources.disk,
+                                         walltime: r.value("walltime") ?? base.resources.walltime)
+        task.software = r.list("software", default: base.software)
 
         // What only the whole task shows, at the key it concerns.
         for problem in TaskSplitter(task: task, owner: "user").problems() {

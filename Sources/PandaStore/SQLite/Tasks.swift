@@ -39,10 +39,12 @@ extension SQLiteJobStore {
     }
 
     static func tasks(_ db: Database, owner: String?, limit: Int) throws -> [TaskStatus] {
-        let ids = owner.map { owner in
-            try? Int64.fetchAll(db, sql: "SELECT id FROM tasks WHERE owner = ? ORDER BY id DESC LIMIT ?", arguments: [owner, limit])
-        } ?? (try? Int64.fetchAll(db, sql: "SELECT id FROM tasks ORDER BY id DESC LIMIT ?", arguments: [limit]))
-        return try (ids ?? []).compactMap { try taskStatus(db, id: $0, owner: nil, failures: false) }
+        let ids = if let owner {
+            try Int64.fetchAll(db, sql: "SELECT id FROM tasks WHERE owner = ? ORDER BY id DESC LIMIT ?", arguments: [owner, limit])
+        } else {
+            try Int64.fetchAll(db, sql: "SELECT id FROM tasks ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+        return try ids.compactMap { try taskStatus(db, id: $0, owner: nil, failures: false) }
     }
 
     static func killTask(_ db: Database, id: Int64, owner: String?, now: Double) throws -> TaskKillResult? {

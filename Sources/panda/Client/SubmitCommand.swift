@@ -113,12 +113,15 @@ struct SubmitCommand: AsyncParsableCommand {
         }
     }
 
-    /// The file's task with the flags over it, and client.yaml's defaults under both.
+    /// client.yaml's defaults, the file's task over them, the flags over both.
     func makeTask(defaults: SubmitDefaults) throws -> TaskSpec {
-        var task: TaskSpec
+        var task = TaskSpec(queue: defaults.queue, priority: defaults.priority ?? 0, maxAttempts: defaults.maxAttempts,
+                            payload: Payload(executable: ""),
+                            resources: ResourceRequest(cores: defaults.cores ?? 1, memory: defaults.memory, walltime: defaults.walltime))
+        task.scope = defaults.scope
         if let file {
             do {
-                task = try TaskFile.load(path: file)
+                task = try TaskFile.load(path: file, over: task)
             } catch .unreadable(let path, let reason) {
                 printError("panda: cannot read \(path): \(reason)")
                 throw ExitCode(2)
@@ -127,9 +130,6 @@ struct SubmitCommand: AsyncParsableCommand {
                 printError("\(file): \(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s")")
                 throw ExitCode(2)
             }
-        } else {
-            task = TaskSpec(payload: Payload(executable: ""))
-            task.resources.cores = defaults.cores ?? 1
         }
         if let exec {
             let words: [String]
@@ -144,19 +144,19 @@ struct SubmitCommand: AsyncParsableCommand {
         task.jobCount = jobCount ?? task.jobCount
         if let outputs { task.outputs = outputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         task.resources.cores = cores ?? task.resources.cores
-        task.resources.memory = memory ?? task.resources.memory ?? defaults.memory
+        task.resources.memory = memory ?? task.resources.memory
         task.resources.disk = disk ?? task.resources.disk
-        task.resources.walltime = walltime ?? task.resources.walltime ?? defaults.walltime
-        task.queue = queue ?? task.queue ?? defaults.queue
-        task.priority = priority ?? (file == nil ? defaults.priority ?? 0 : task.priority)
-        task.maxAttempts = maxAttempts ?? task.maxAttempts ?? defaults.maxAttempts
+        task.resources.walltime = walltime ?? task.resources.walltime
+        task.queue = queue ?? task.queue
+        task.priority = priority ?? task.priority
+        task.maxAttempts = maxAttempts ?? task.maxAttempts
         task.payload.container = container ?? task.payload.container
         for item in env {
             let parts = item.split(separator: "=", maxSplits: 1)
             task.payload.environment[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         task.name = name ?? task.name
-        task.scope = scope ?? task.scope ?? defaults.scope
+        task.scope = scope ?? task.scope
         if task.filesPerJob == nil && task.bytesPerJob == nil && !task.inputDatasets.isEmpty {
             task.filesPerJob = defaults.filesPerJob
         }
