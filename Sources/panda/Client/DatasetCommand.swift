@@ -18,7 +18,8 @@ extension DatasetCommand {
             discussion: """
                 A local FILE is registered where it is (file://PATH), with its size and adler32 computed here; \
                 with --upload it is first copied to the endpoint, under SCOPE/NAME. A URL is registered as it is, \
-                its size and adler32 computed by reading it. The dataset is made when it does not exist.
+                with --size and --checksum when given (one URL at a time), else computed by reading it. \
+                The dataset is made when it does not exist.
                 """)
 
         @Argument(help: ArgumentHelp("The dataset.", valueName: "name"))
@@ -35,6 +36,20 @@ extension DatasetCommand {
 
         @Flag(help: "Copy local files to the storage endpoint first.")
         var upload = false
+
+        @Option(help: ArgumentHelp("The size in bytes of the one URL given, instead of reading it.", valueName: "bytes"))
+        var size: Int64?
+
+        @Option(help: ArgumentHelp("The checksum (ad:XXXXXXXX or md5:…) of the one URL given, instead of reading it.", valueName: "checksum"))
+        var checksum: String?
+
+        func validate() throws {
+            guard size == nil && checksum == nil || files.count == 1 && files[0].contains("://") && !files[0].hasPrefix("file://") else {
+                throw ValidationError("--size and --checksum describe one URL; give exactly one")
+            }
+            guard (size == nil) == (checksum == nil) else { throw ValidationError("give --size and --checksum together") }
+            if let checksum, Checksum(checksum) == nil { throw ValidationError("--checksum \(checksum) is not ad:XXXXXXXX or md5:32 hex digits") }
+        }
 
         @OptionGroup var client: ClientOptions
 
@@ -82,6 +97,9 @@ extension DatasetCommand {
         private func describe(_ file: String, scope: String, endpoint: StorageEndpointInfo, access: StorageAccess) async throws -> DatasetFile {
             let isURL = file.contains("://") && !file.hasPrefix("file://")
             let name = (file as NSString).lastPathComponent
+            if isURL, let size, let checksum {
+                return DatasetFile(scope: scope, lfn: name, size: size, checksum: checksum, replicas: [Replica(storage: endpoint.name, url: file)])
+            }
             if isURL {
                 let scratch = NSTemporaryDirectory() + "panda-add-\(UUID().uuidString.prefix(8))"
                 defer { try? FileManager.default.removeItem(atPath: scratch) }

@@ -4,7 +4,8 @@ import PandaCore
 
 /// Follows a task until it ends: on a terminal, a block redrawn in place
 /// (state, a bar, counts by job state, the commonest failures); otherwise a
-/// plain line whenever something changed, for logs and pipes.
+/// plain line whenever something changed (and once a minute regardless),
+/// for logs and pipes.
 struct TaskWatcher {
     let client: PandaClient
     let options: ClientOptions
@@ -17,6 +18,7 @@ struct TaskWatcher {
         let started = ContinuousClock.now
         var drawn = 0
         var lastPlain: [String] = []
+        var lastPrinted = ContinuousClock.now
         while true {
             let status = try await options.call { () throws(ClientError) in try await client.taskStatus(task) }
             if options.json {
@@ -27,8 +29,14 @@ struct TaskWatcher {
                 print((drawn > 0 ? "\u{1B}[\(drawn)F\u{1B}[J" : "") + lines.joined(separator: "\n"))
                 drawn = lines.count
             } else {
+                // A line when something changed, and the progress line again
+                // every minute, so a log shows the watcher is alive.
                 let lines = Self.plain(status)
-                for line in lines where !lastPlain.contains(line) { print(line) }
+                let quiet = ContinuousClock.now - lastPrinted >= .seconds(60)
+                for (index, line) in lines.enumerated() where !lastPlain.contains(line) || (index == 0 && quiet) {
+                    print(line)
+                    lastPrinted = ContinuousClock.now
+                }
                 lastPlain = lines
             }
             fflush(nil)

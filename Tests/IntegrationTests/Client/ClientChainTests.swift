@@ -24,6 +24,18 @@ struct ClientChainTests {
         #expect(raw.files[1].replicas == [Replica(storage: "DAV", url: "\(se.url)/store/user.jdoe/b.txt")])
         #expect(raw.files[1].checksum == "ad:" + adler("1\n2\n3\n"))
 
+        // Files already on the storage element, by URL: read to get size and adler32, or as given.
+        let byURL = try jdoe.panda(["dataset", "add", "user.jdoe.urls", "--storage", "DAV", "\(se.url)/store/user.jdoe/a.txt"])
+        #expect(byURL.status == 0, "\(byURL.stderr)")
+        let given = try jdoe.panda(["dataset", "add", "user.jdoe.urls", "--storage", "DAV", "\(se.url)/store/user.jdoe/b.txt",
+                                    "--size", "6", "--checksum", "ad:" + adler("1\n2\n3\n")])
+        #expect(given.status == 0, "\(given.stderr)")
+        let urls = try jdoe.json(DatasetContents.self, ["dataset", "ls", "user.jdoe.urls"]).files
+        #expect(urls.map(\.checksum) == ["ad:" + adler("1\n2\n"), "ad:" + adler("1\n2\n3\n")])
+        #expect(urls.map(\.size) == [4, 6])
+        let ambiguous = try jdoe.panda(["dataset", "add", "x", "--storage", "DAV", "--size", "1", "--checksum", "ad:00000001", inputs[0], inputs[1]])
+        #expect(ambiguous.status != 0 && ambiguous.stderr.contains("--size and --checksum describe one URL"), "\(ambiguous.stderr)")
+
         // Task 1: count each file's lines; one job per file.
         let first = try jdoe.panda(["submit", "--exec", "sh -c 'wc -l < %IN > %OUT; echo counted %IN'", "--in-ds", "user.jdoe.raw",
                                     "--out-ds", "user.jdoe.counts", "--outputs", "n.txt", "--walltime", "10m", "--queue", "DQ"])
