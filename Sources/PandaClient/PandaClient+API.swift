@@ -83,8 +83,11 @@ extension PandaClient {
 // MARK: Tasks and the catalogue
 
 extension PandaClient {
+    /// Sends the task with one request id for every retry of this call, so a
+    /// retry after a lost answer gets the task the first attempt made.
     public func submitTask(_ task: TaskSpec, dryRun: Bool = false) async throws(ClientError) -> TaskSubmitResult {
-        try await call("POST", "/api/v1/task/submit", body: TaskSubmitRequest(task: task, dryRun: dryRun))
+        try await call("POST", "/api/v1/task/submit",
+                       body: TaskSubmitRequest(task: task, dryRun: dryRun, requestID: UUID().uuidString.lowercased()))
     }
 
     public func taskStatus(_ id: Int64) async throws(ClientError) -> TaskStatus {

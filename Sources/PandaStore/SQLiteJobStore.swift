@@ -171,6 +171,14 @@ extension SQLiteJobStore {
         }
     }
 
+    public func task(owner: String, requestID: String) async throws -> (id: Int64, queues: [String: Int])? {
+        try await storeErrors {
+            try await pool.read { db in
+                try Self.taskID(db, owner: owner, requestID: requestID).map { ($0, try Self.jobsByQueue(db, task: $0)) }
+            }
+        }
+    }
+
     public func taskStatus(_ id: Int64, owner: String?) async throws -> TaskStatus? {
         try await storeErrors { try await pool.read { db in try Self.taskStatus(db, id: id, owner: owner) } }
     }

@@ -3,8 +3,12 @@ import PandaCore
 /// Tasks: many jobs made from one template, stored and answered for together.
 public protocol TaskStore: Sendable {
     /// Stores the task and all its jobs (`activated`) in one durable step,
-    /// and creates its output dataset, which must not exist yet.
+    /// and creates its output dataset, which must not exist yet. A task
+    /// with the request id of one already stored (its owner's) is not stored
+    /// again: that task's id comes back.
     func submitTask(_ task: NewTask, jobs: [NewJob], now: Double) async throws(StoreError) -> Int64
+    /// The task an earlier submission with this request id made, with its jobs by queue.
+    func task(owner: String, requestID: String) async throws -> (id: Int64, queues: [String: Int])?
     /// The task as its jobs make it; nil when it does not exist or `owner`
     /// (when given) does not own it.
     func taskStatus(_ id: Int64, owner: String?) async throws -> TaskStatus?
@@ -32,9 +36,11 @@ public protocol CatalogueStore: Sendable {
 public struct NewTask: Sendable {
     public var spec: TaskSpec
     public var owner: String
+    public var requestID: String?
 
-    public init(spec: TaskSpec, owner: String) {
+    public init(spec: TaskSpec, owner: String, requestID: String? = nil) {
         self.spec = spec
         self.owner = owner
+        self.requestID = requestID
     }
 }

@@ -85,4 +85,17 @@ struct CatalogueAndTaskTests {
         #expect(try await fixture.store.tasks(owner: "alice", limit: 10).map(\.id) == [id])
         await fixture.close()
     }
+
+    @Test("a submission sent again with its request id returns the task it made, and stores nothing more")
+    func requestIDs() async throws {
+        let fixture = try StoreFixture()
+        let task = NewTask(spec: TaskSpec(outputDataset: "out", payload: Payload(executable: "/bin/true")), owner: "alice", requestID: "r1")
+        let first = try await fixture.store.submitTask(task, jobs: Self.taskJobs(2, dataset: "out"), now: now)
+        let again = try await fixture.store.submitTask(task, jobs: Self.taskJobs(2, dataset: "out"), now: now + 1)
+        #expect(again == first)
+        #expect(try await fixture.store.task(owner: "alice", requestID: "r1")?.queues == ["Q": 2])
+        #expect(try await fixture.store.task(owner: "bob", requestID: "r1") == nil)
+        #expect(try await fixture.store.summary().count(queue: "Q", state: .activated) == 2)
+        await fixture.close()
+    }
 }

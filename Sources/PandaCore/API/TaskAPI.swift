@@ -3,21 +3,27 @@ public struct TaskSubmitRequest: Sendable, Codable {
     public var task: TaskSpec
     /// Make and broker the jobs, store nothing, and return the first few.
     public var dryRun: Bool
+    /// Chosen by the client, once per submission: the same request sent
+    /// again (a retry after a lost answer) returns the task it made, rather
+    /// than a second task.
+    public var requestID: String?
 
     enum CodingKeys: String, CodingKey {
         case task
-        case dryRun = "dry_run"
+        case dryRun = "dry_run", requestID = "request_id"
     }
 
-    public init(task: TaskSpec, dryRun: Bool = false) {
+    public init(task: TaskSpec, dryRun: Bool = false, requestID: String? = nil) {
         self.task = task
         self.dryRun = dryRun
+        self.requestID = requestID
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decode(TaskSpec.self, forKey: .task)
         dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false
+        requestID = try c.decodeIfPresent(String.self, forKey: .requestID)
     }
 }
 

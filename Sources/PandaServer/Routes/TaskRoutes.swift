@@ -42,9 +42,14 @@ extension ServerContext {
     /// shows the first jobs and stores nothing).
     func submitTask(_ submission: TaskSubmitRequest, owner: String) async throws -> TaskSubmitResult {
         let task = submission.task
+        if let request = submission.requestID, !submission.dryRun,
+           let earlier = try await store.task(owner: owner, requestID: request) {
+            return TaskSubmitResult(taskID: earlier.id, jobs: earlier.queues.values.reduce(0, +), queues: earlier.queues)
+        }
         let splitter = TaskSplitter(task: task, owner: owner, jobLimit: configuration.server.limits.jobsPerTask)
         let problems = splitter.problems()
         guard problems.isEmpty else { throw APIError(.badRequest, problems.joined(separator: "; ")) }
+        // Checked again when storing; here it saves splitting a task that cannot be stored.
         if let name = task.outputDataset, try await store.owner(ofDataset: name) != nil {
             throw APIError(.conflict, "dataset \(name) already exists; give the task a new output dataset")
         }
@@ -91,7 +96,7 @@ extension ServerContext {
             return TaskSubmitResult(taskID: nil, jobs: jobs.count, queues: queues,
                                     preview: jobs.prefix(20).map { PlannedJob(queue: $0.queue, spec: $0.spec) })
         }
-        let id = try await store.submitTask(NewTask(spec: task, owner: owner), jobs: jobs, now: Self.now)
+        let id = try await store.submitTask(NewTask(spec: task, owner: owner, requestID: submission.requestID), jobs: jobs, now: Self.now)
         return TaskSubmitResult(taskID: id, jobs: jobs.count, queues: queues)
     }
 }

@@ -129,6 +129,13 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5 task request ids") { db in
+            try db.execute(sql: """
+                -- A submission retried after a lost answer finds the task it made.
+                ALTER TABLE tasks ADD COLUMN request_id TEXT;
+                CREATE UNIQUE INDEX tasks_request ON tasks(owner, request_id) WHERE request_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

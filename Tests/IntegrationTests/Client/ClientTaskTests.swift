@@ -31,8 +31,8 @@ struct ClientTaskTests {
         #expect(result.stdout.contains("\(dataset): \(count) file\(count == 1 ? "" : "s") added; it holds \(count)"), "\(result.stdout)")
     }
 
-    @Test("inline and YAML submissions split over a registered dataset, with placeholders expanded")
-    func submit() throws {
+    @Test("inline and YAML submissions split over a registered dataset, with placeholders expanded; a repeated request id makes no second task")
+    func submit() async throws {
         let server = try Self.server()
         defer { server.cleanUp() }
         let alice = try ClientUser("alice", server: server)
@@ -73,6 +73,13 @@ struct ClientTaskTests {
         #expect(shown.stdout.contains("activated submitted by alice, brokered to Q1"), "\(shown.stdout)")
         let tasks = try alice.json([TaskStatus].self, ["tasks"])
         #expect(tasks.map(\.id) == [sums, task] && tasks.allSatisfy { $0.state == .running })
+
+        // A client retrying after a lost answer sends the same request id: it gets the same task, not a second.
+        let body: [String: Any] = ["request_id": "retry-1", "task": ["n_jobs": 2, "queue": "Q1", "payload": ["executable": "/bin/true"]]]
+        let once = try await server.post("/api/v1/task/submit", token: alice.token, json: body).decode(TaskSubmitResult.self)
+        let twice = try await server.post("/api/v1/task/submit", token: alice.token, json: body).decode(TaskSubmitResult.self)
+        #expect(once.taskID != nil && twice == once, "\(once) \(twice)")
+        #expect(try alice.json([TaskStatus].self, ["tasks"]).count == 3)
     }
 
     @Test("--dry-run shows the jobs and where they would run, and stores nothing")
