@@ -191,8 +191,9 @@ extension SQLiteJobStore {
         try await storeErrors { try await writer.write { db in try Self.killTask(db, id: id, owner: owner, now: now) } }
     }
 
-    public func retryTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskRetryResult? {
-        try await storeErrors { try await writer.write { db in try Self.retryTask(db, id: id, owner: owner, now: now) } }
+    public func retryTask(_ id: Int64, owner: String?, now: Double,
+                          queueFor: @escaping @Sendable (JobSpec) -> String?) async throws -> TaskRetryResult? {
+        try await storeErrors { try await writer.write { db in try Self.retryTask(db, id: id, owner: owner, now: now, queueFor: queueFor) } }
     }
 
     public func addFiles(_ request: AddFilesRequest, owner: String, now: Double) async throws(StoreError) -> AddFilesResult {

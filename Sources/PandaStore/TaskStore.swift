@@ -16,8 +16,10 @@ public protocol TaskStore: Sendable {
     func tasks(owner: String?, limit: Int) async throws -> [TaskStatus]
     /// Kills every job of the task that has not ended.
     func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult?
-    /// Gives each failed or cancelled job of the task one more attempt.
-    func retryTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskRetryResult?
+    /// Gives each failed or cancelled job of the task one more attempt, at
+    /// the queue `queueFor` chooses for its spec (its old queue when nil).
+    func retryTask(_ id: Int64, owner: String?, now: Double,
+                   queueFor: @escaping @Sendable (JobSpec) -> String?) async throws -> TaskRetryResult?
 }
 
 /// The file catalogue: datasets of files, and the replicas of each file.

@@ -41,7 +41,7 @@ struct CatalogueAndTaskTests {
         await fixture.close()
     }
 
-    @Test("a task and its jobs are stored together; its state, kill and retry follow its jobs")
+    @Test("a task and its jobs are stored together; its state, kill and retry (brokered again) follow its jobs")
     func taskLifecycle() async throws {
         let fixture = try StoreFixture()
         let task = NewTask(spec: TaskSpec(outputDataset: "out", payload: Payload(executable: "/bin/true")), owner: "alice")
@@ -74,14 +74,17 @@ struct CatalogueAndTaskTests {
         #expect(status.failures == [TaskFailure(errorCode: ErrorCode.killedByUser.number, errorDiag: ErrorCode.killedByUser.text, jobs: 2,
                                                 exampleJob: claimed.id + 1)])
 
-        let retried = try #require(try await fixture.store.retryTask(id, owner: "alice", now: now + 4))
+        let retried = try #require(try await fixture.store.retryTask(id, owner: "alice", now: now + 4) { _ in "Q2" })
         #expect(retried.retried == 2)
         status = try #require(try await fixture.store.taskStatus(id, owner: nil))
         #expect(status.state == .running && status.count(.activated) == 2 && status.count(.finished) == 1)
         let again = try #require(try await fixture.store.describe(claimed.id + 1, owner: nil))
         #expect(again.status.attempt == 2 && again.status.maxAttempts == 3)
         #expect(again.history.map(\.state) == [.activated, .cancelled, .activated])
-        #expect(try await fixture.store.summary().count(queue: "Q", state: .activated) == 2)
+        #expect(again.status.queue == "Q2", "brokered again")
+        let summary = try await fixture.store.summary()
+        #expect(summary.count(queue: "Q2", state: .activated) == 2)
+        #expect(summary.count(queue: "Q", state: .cancelled) == 0 && summary.count(queue: "Q", state: .activated) == 0)
         #expect(try await fixture.store.tasks(owner: "alice", limit: 10).map(\.id) == [id])
         await fixture.close()
     }

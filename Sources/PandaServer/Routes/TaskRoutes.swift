@@ -22,7 +22,13 @@ extension ServerContext {
         router.post("/api/v1/task/retry") { request, context in
             let caller = try context.require(.submit)
             let id = try await body.decode(TaskIDRequest.self, from: request).taskID
-            return JSONReply.success(try found(try await store.retryTask(id, owner: caller.ownerFilter, now: Self.now), task: id))
+            let load = try await store.summary()
+            let brokerage = brokerage
+            let result = try await store.retryTask(id, owner: caller.ownerFilter, now: Self.now) { spec in
+                var generator = SystemRandomNumberGenerator()
+                return try? brokerage.choose(for: spec, load: load, using: &generator).name
+            }
+            return JSONReply.success(try found(result, task: id))
         }
         router.get("/api/v1/tasks") { request, context in
             let caller = try context.require(.submit, .read)

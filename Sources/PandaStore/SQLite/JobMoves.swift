@@ -80,13 +80,15 @@ enum JobMoves {
 
     /// Starts a new attempt of an ended job as activated (a retry its owner
     /// asked for); it gets at least that one attempt more than it had.
-    static func restart(_ db: Database, job: CurrentJob, now: Double, reason: String) throws {
+    static func restart(_ db: Database, job: CurrentJob, at queue: String, now: Double, reason: String) throws {
         try db.cachedStatement(sql: """
-            UPDATE jobs SET state = 'activated', attempt = attempt + 1, max_attempts = max(max_attempts, attempt + 1),
+            UPDATE jobs SET state = 'activated', queue = ?, attempt = attempt + 1, max_attempts = max(max_attempts, attempt + 1),
                 lease = NULL, command = NULL, pilot = NULL, node = NULL, heartbeat_at = NULL, state_changed_at = ?
             WHERE id = ?
-            """).execute(arguments: [now, job.id])
-        try record(db, job: job, attempt: job.attempt + 1, to: .activated, now: now, reason: reason)
+            """).execute(arguments: [queue, now, job.id])
+        try appendEvent(db, job: job.id, attempt: job.attempt + 1, state: .activated, now: now, reason: reason, errorCode: nil, lease: nil)
+        try count(db, queue: job.queue, state: job.state, by: -1)
+        try count(db, queue: queue, state: .activated, by: 1)
     }
 
     /// Ends the job as cancelled (killed).

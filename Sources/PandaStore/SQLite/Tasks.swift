@@ -79,16 +79,23 @@ extension SQLiteJobStore {
         return result
     }
 
-    /// Failed and cancelled jobs start one more attempt at their queue,
-    /// their earlier attempts kept in their history.
-    static func retryTask(_ db: Database, id: Int64, owner: String?, now: Double) throws -> TaskRetryResult? {
+    /// Failed and cancelled jobs start one more attempt, brokered again (the
+    /// queue that failed them may be gone), their earlier attempts kept in
+    /// their history.
+    static func retryTask(_ db: Database, id: Int64, owner: String?, now: Double,
+                          queueFor: (JobSpec) -> String?) throws -> TaskRetryResult? {
         guard let taskOwner = try String.fetchOne(db, sql: "SELECT owner FROM tasks WHERE id = ?", arguments: [id]),
               owner == nil || owner == taskOwner else { return nil }
         try db.execute(sql: "UPDATE tasks SET killed = 0 WHERE id = ?", arguments: [id])
-        let ended = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE task_id = ? AND state IN ('failed', 'cancelled')", arguments: [id])
-        for jobID in ended {
-            guard let job = try CurrentJob.fetch(db, id: jobID) else { continue }
-            try JobMoves.restart(db, job: job, now: now, reason: "attempt \(job.attempt + 1) on request of \(taskOwner) (task \(id) retried)")
+        let ended = try Row.fetchAll(db, sql: "SELECT id, spec FROM jobs WHERE task_id = ? AND state IN ('failed', 'cancelled')",
+                                     arguments: [id])
+        let decoder = JSONDecoder()
+        for row in ended {
+            guard let job = try CurrentJob.fetch(db, id: row[0]) else { continue }
+            let spec = try? decoder.decode(JobSpec.self, from: Data((row[1] as String).utf8))
+            let queue = spec.flatMap(queueFor) ?? job.queue
+            try JobMoves.restart(db, job: job, at: queue, now: now,
+                                 reason: "attempt \(job.attempt + 1) at \(queue) on request of \(taskOwner) (task \(id) retried)")
         }
         return TaskRetryResult(taskID: id, retried: ended.count)
     }
