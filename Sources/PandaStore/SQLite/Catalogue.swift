@@ -65,10 +65,8 @@ enum Catalogue {
     }
 
     /// A finished job's outputs and log join its output dataset.
-    static func registerOutputs(_ db: Database, job: Int64, owner: String, outputs: [StoredFile], now: Double) throws {
-        guard !outputs.isEmpty,
-              let name = try String.fetchOne(db.cachedStatement(sql: "SELECT out_dataset FROM jobs WHERE id = ?"), arguments: [job])
-        else { return }
+    static func registerOutputs(_ db: Database, dataset name: String, owner: String, outputs: [StoredFile], now: Double) throws {
+        guard !outputs.isEmpty else { return }
         let dataset = try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM datasets WHERE name = ?"), arguments: [name])
             .map { $0[0] as Int64 } ?? {
                 try db.cachedStatement(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)").execute(arguments: [name, owner, now])

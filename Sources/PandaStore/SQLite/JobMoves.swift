@@ -11,20 +11,22 @@ struct CurrentJob {
     let lease: String?
     let command: String?
     let owner: String
+    /// Where its outputs are registered once it finishes.
+    var outputDataset: String? = nil
 
     /// The same job in another state, for recording a second move.
     func moved(to state: JobState) -> CurrentJob {
         CurrentJob(id: id, queue: queue, state: state, attempt: attempt, maxAttempts: maxAttempts,
-                   lease: lease, command: command, owner: owner)
+                   lease: lease, command: command, owner: owner, outputDataset: outputDataset)
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> CurrentJob? {
         let statement = try db.cachedStatement(sql: """
-            SELECT queue, state, attempt, max_attempts, lease, command, owner FROM jobs WHERE id = ?
+            SELECT queue, state, attempt, max_attempts, lease, command, owner, out_dataset FROM jobs WHERE id = ?
             """)
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
         return CurrentJob(id: id, queue: row[0], state: JobState(rawValue: row[1]) ?? .failed, attempt: row[2],
-                          maxAttempts: row[3], lease: row[4], command: row[5], owner: row[6])
+                          maxAttempts: row[3], lease: row[4], command: row[5], owner: row[6], outputDataset: row[7])
     }
 }
 

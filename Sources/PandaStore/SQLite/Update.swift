@@ -75,9 +75,9 @@ extension SQLiteJobStore {
             guard update.state != job.state else { return job.state }   // a heartbeat
             try JobMoves.record(db, job: job, to: update.state, now: now,
                                 lease: update.state.isFinal ? job.lease : nil)
-            if update.state == .finished {
+            if update.state == .finished, let dataset = job.outputDataset {
                 // In the same transaction: a job acknowledged finished has its files in the catalogue.
-                try Catalogue.registerOutputs(db, job: job.id, owner: job.owner, outputs: update.outputs ?? [], now: now)
+                try Catalogue.registerOutputs(db, dataset: dataset, owner: job.owner, outputs: update.outputs ?? [], now: now)
             }
             return update.state
         }

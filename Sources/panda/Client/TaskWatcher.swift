@@ -46,10 +46,7 @@ struct TaskWatcher {
     }
 
     static func block(_ status: TaskStatus, elapsed: Duration) -> [String] {
-        let width = 30
-        let filled = status.jobs == 0 ? width : width * status.ended / status.jobs
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var lines = ["task \(status.id)\(status.name.map { " \($0)" } ?? ""): \(status.state.rawValue)  [\(bar)] "
+        var lines = ["task \(status.id)\(status.name.map { " \($0)" } ?? ""): \(status.state.rawValue)  \(progressBar(status.ended, of: status.jobs)) "
                      + "\(status.ended)/\(status.jobs) ended  \(Int(elapsed.components.seconds))s"]
         lines.append("  " + counts(status))
         for failure in status.failures {

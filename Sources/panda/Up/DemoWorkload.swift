@@ -54,8 +54,7 @@ struct DemoProgress {
             var counts: [JobState: Int] = [:]
             for status in statuses { counts[status.state, default: 0] += 1 }
             let done = statuses.filter { $0.state.isFinal }.count
-            let width = 30, filled = ids.isEmpty ? width : width * done / ids.count
-            let line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            let line = progressBar(done, of: ids.count) + " "
                 + "\(done)/\(ids.count) ended: " + JobState.allCases.compactMap { state in
                     counts[state].map { "\($0) \(state.rawValue)" }
                 }.joined(separator: ", ")
