@@ -74,14 +74,12 @@ public enum TaskFile {
         task.software = r.list("software", default: base.software)
 
         // What only the whole task shows, at the key it concerns.
-        for problem in TaskSplitter(task: task, owner: "user").problems() {
-            // At the first key the problem names that the file has.
-            let keys = ["files_per_job", "n_jobs", "outputs", "out_ds", "in_ds", "scope"].filter { problem.contains($0) }
-                + (problem.contains("argument") || problem.contains("executable") ? ["exec", "arguments", "executable"] : [])
-            if let key = keys.first(where: r.has), let written = r.node(key) {
-                context.diagnostics.error(written.node.mark, written.path, problem)
+        for problem in TaskSplitter(task: task, owner: "user").keyedProblems() {
+            // At the first key the problem is about that the file writes.
+            if let key = problem.keys.first(where: r.has), let written = r.node(key) {
+                context.diagnostics.error(written.node.mark, written.path, problem.message)
             } else {
-                context.diagnostics.error(r.mark, "", problem)
+                context.diagnostics.error(r.mark, "", problem.message)
             }
         }
         r.finish()

@@ -34,35 +34,39 @@ public struct TaskSplitter: Sendable {
     }
 
     /// Everything wrong with the task itself, before any file is looked at.
-    public func problems() -> [String] {
-        var problems: [String] = []
-        if task.payload.executable.isEmpty { problems.append("payload.executable is empty") }
-        if task.filesPerJob != nil && task.bytesPerJob != nil { problems.append("give files_per_job or bytes_per_job, not both") }
-        if let n = task.filesPerJob, !(1...100_000).contains(n) { problems.append("files_per_job \(n) is not 1 to 100000") }
-        if let bytes = task.bytesPerJob, bytes.bytes <= 0 { problems.append("bytes_per_job must be positive") }
+    public func problems() -> [String] { keyedProblems().map(\.message) }
+
+    /// The same problems, each with the task-file keys it concerns, so a
+    /// task file can point at the line that caused it.
+    public func keyedProblems() -> [TaskProblem] {
+        var problems: [TaskProblem] = []
+        func add(_ message: String, at keys: [String] = []) { problems.append(TaskProblem(keys: keys, message: message)) }
+        let command = ["exec", "arguments", "executable"]
+        if task.payload.executable.isEmpty { add("payload.executable is empty", at: command) }
+        if task.filesPerJob != nil && task.bytesPerJob != nil { add("give files_per_job or bytes_per_job, not both", at: ["files_per_job"]) }
+        if let n = task.filesPerJob, !(1...100_000).contains(n) { add("files_per_job \(n) is not 1 to 100000", at: ["files_per_job"]) }
+        if let bytes = task.bytesPerJob, bytes.bytes <= 0 { add("bytes_per_job must be positive") }
         if let n = task.jobCount {
-            if !task.inputDatasets.isEmpty { problems.append("n_jobs is for tasks without input datasets; the inputs decide the jobs") }
-            if n < 1 { problems.append("n_jobs \(n) is not at least 1") }
+            if !task.inputDatasets.isEmpty { add("n_jobs is for tasks without input datasets; the inputs decide the jobs", at: ["n_jobs"]) }
+            if n < 1 { add("n_jobs \(n) is not at least 1", at: ["n_jobs"]) }
         }
-        for name in task.inputDatasets { if let problem = CatalogueName.problem(name, what: "input dataset") { problems.append(problem) } }
-        if let name = task.outputDataset, let problem = CatalogueName.problem(name, what: "output dataset") { problems.append(problem) }
-        if let problem = CatalogueName.problem(scope, what: "scope") { problems.append(problem) }
+        for name in task.inputDatasets { if let problem = CatalogueName.problem(name, what: "input dataset") { add(problem) } }
+        if let name = task.outputDataset, let problem = CatalogueName.problem(name, what: "output dataset") { add(problem) }
+        if let problem = CatalogueName.problem(scope, what: "scope") { add(problem, at: ["scope"]) }
         let outputs = outputNames
         if !outputs.isEmpty && task.outputDataset == nil {
-            problems.append("outputs need an output dataset to be named after and registered in (out_ds)")
+            add("outputs need an output dataset to be named after and registered in (out_ds)", at: ["outputs", "out_ds"])
         }
-        for (index, name) in outputs.enumerated() {
-            if name.isEmpty || name.contains("/") || name.count > 200 {
-                problems.append("outputs[\(index)] '\(name)' must be a plain file name ending (no '/', at most 200 characters)")
-            }
+        for (index, name) in outputs.enumerated() where name.isEmpty || name.contains("/") || name.count > 200 {
+            add("outputs[\(index)] '\(name)' must be a plain file name ending (no '/', at most 200 characters)", at: ["outputs"])
         }
-        if Set(outputs).count != outputs.count { problems.append("outputs name the same file twice") }
+        if Set(outputs).count != outputs.count { add("outputs name the same file twice", at: ["outputs"]) }
         for argument in task.payload.arguments {
             for n in Placeholders.outputsReferenced(in: argument) where n > outputs.count {
-                problems.append("argument '\(argument)' uses %OUT\(n), but the task has \(outputs.count) output\(outputs.count == 1 ? "" : "s")")
+                add("argument '\(argument)' uses %OUT\(n), but the task has \(outputs.count) output\(outputs.count == 1 ? "" : "s")", at: command)
             }
             if task.inputDatasets.isEmpty && Placeholders.usesInputs(argument) {
-                problems.append("argument '\(argument)' uses %IN, but the task has no input dataset")
+                add("argument '\(argument)' uses %IN, but the task has no input dataset", at: command)
             }
         }
         return problems
@@ -126,6 +130,12 @@ public struct TaskSplitter: Sendable {
         let digits = String(number)
         return digits.count >= 6 ? digits : String(repeating: "0", count: 6 - digits.count) + digits
     }
+}
+
+/// One thing wrong with a task, and the task-file keys it is about (best first).
+public struct TaskProblem: Sendable, Equatable {
+    public let keys: [String]
+    public let message: String
 }
 
 public enum TaskSplitError: Error, Sendable, Equatable, CustomStringConvertible {
