@@ -18,6 +18,6 @@ struct Panda: AsyncParsableCommand {
             UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self,
             SubmitCommand.self, WatchCommand.self, TasksCommand.self, JobsCommand.self, ShowCommand.self, KillCommand.self,
             RetryCommand.self, LogsCommand.self, DatasetCommand.self,
-            TokenCommand.self, ConfigCommand.self,
+            TokenCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ])
 }
