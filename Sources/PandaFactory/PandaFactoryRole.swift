@@ -16,6 +16,8 @@ import PandaSystem
 public struct PandaFactoryRole: Sendable {
     let settings: FactorySettings
     let logger: Logger
+    /// Builds the settings again on SIGHUP; nil: SIGHUP is ignored.
+    public var reload: FactoryReload?
 
     public init(settings: FactorySettings, logger: Logger) {
         self.settings = settings
@@ -31,13 +33,22 @@ public struct PandaFactoryRole: Sendable {
             .slurm: SlurmAdapter(runner: runner), .condor: CondorAdapter(runner: runner),
             .pbs: PBSAdapter(runner: runner), .local: local,
         ]
-        let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
-        let cycle = FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
+        var settings = self.settings
+        func makeCycle() -> FactoryCycle {
+            let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
+            return FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
+        }
+        var cycle = makeCycle()
         let systemd = SystemdNotifier()
         let stop = TerminationRequest()
+        let reloads = ReloadRequest()
         logger.info("factory serving \(settings.queues.map(\.name).joined(separator: ", ")) every \(settings.factory.cycle)")
         var first = true
         while !stop.requested {
+            if reloads.take(), let reload {
+                settings = reload.apply(to: settings, systemd: systemd, logger: logger)
+                cycle = makeCycle()
+            }
             let started = ContinuousClock.now
             let summary = await cycle.run()
             if first {
@@ -54,7 +65,7 @@ public struct PandaFactoryRole: Sendable {
             // alive. A cycle itself is bounded by command_timeout per command;
             // WatchdogSec= should exceed the longest cycle.
             let next = started + settings.factory.cycle.duration
-            while !stop.requested && ContinuousClock.now < next {
+            while !stop.requested && !reloads.pending && ContinuousClock.now < next {
                 try? await Task.sleep(for: min(.milliseconds(200), next - ContinuousClock.now))
                 if let interval = systemd.watchdogInterval, ContinuousClock.now - pinged >= interval {
                     systemd.watchdog()

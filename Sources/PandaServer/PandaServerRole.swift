@@ -21,6 +21,8 @@ import ServiceLifecycle
 public struct PandaServerRole {
     public let configuration: PandaConfiguration
     public let logger: Logger
+    /// The file SIGHUP reloads the queue catalogue from; nil: no reload.
+    public var reloadPath: String?
 
     public init(configuration: PandaConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -48,9 +50,9 @@ public struct PandaServerRole {
         // the health loop: long enough for a slow fsync, short enough that
         // systemd's watchdog notices a wedged store well within WatchdogSec.
         let health = HealthState(staleness: max(HealthService.tick(for: systemd) * 2, .seconds(1)))
+        let live = LiveConfiguration(configuration)
         let context = ServerContext(
-            store: store, configuration: configuration, signer: signer, metrics: metrics,
-            brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: server.limits.inFlight), health: health)
+            store: store, live: live, signer: signer, metrics: metrics, shedder: LoadShedder(limit: server.limits.inFlight), health: health)
 
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
@@ -69,13 +71,17 @@ public struct PandaServerRole {
             },
             logger: logger)
         // Shut down in reverse: the listener first, the store last.
+        var services: [any Service] = [
+            StoreService(store: store),
+            SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
+            HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
+            app,
+        ]
+        if let reloadPath {
+            services.append(CatalogueReloadService(reload: CatalogueReload(path: reloadPath), live: live, systemd: systemd, logger: logger))
+        }
         let group = ServiceGroup(
-            services: [
-                StoreService(store: store),
-                SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
-                HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
-                app,
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()

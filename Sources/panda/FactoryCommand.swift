@@ -5,6 +5,7 @@ import PandaConfig
 import PandaCore
 import PandaFactory
 import PandaSystem
+import Synchronization
 
 /// `panda factory`: keeps pilots flowing to each queue through its batch system.
 struct FactoryCommand: AsyncParsableCommand {
@@ -18,7 +19,8 @@ struct FactoryCommand: AsyncParsableCommand {
             reports its pilots to the server. Pilot records live in factory.state (SQLite), so a \
             restarted factory carries on. Each pilot gets its own token for its queue, minted by \
             the server; the factory's credential never leaves this host. Under systemd it sends \
-            READY=1, STATUS= and WATCHDOG=1.
+            READY=1, STATUS= and WATCHDOG=1. SIGHUP (systemctl reload) reads the queue catalogue \
+            and the credential again; a configuration with errors is refused, each error logged.
             """)
 
     @OptionGroup var file: ConfigFileOption
@@ -47,7 +49,9 @@ struct FactoryCommand: AsyncParsableCommand {
         let logger = Logger(label: "panda.factory")
         do {
             let settings = try settings(configuration)
-            try await PandaFactoryRole(settings: settings, logger: logger).run(once: once)
+            var role = PandaFactoryRole(settings: settings, logger: logger)
+            role.reload = reload(running: configuration)
+            try await role.run(once: once)
         } catch let error as ValidationError {
             printError("panda factory: \(error.message)")
             throw ExitCode(2)
@@ -88,6 +92,30 @@ struct FactoryCommand: AsyncParsableCommand {
                                configPath: configPath)
     }
 
+    /// SIGHUP: the catalogue read again (CatalogueReload), then the served
+    /// queues, servers and credential worked out as at start.
+    private func reload(running: PandaConfiguration) -> FactoryReload {
+        let command = self
+        let catalogue = CatalogueReload(path: ConfigLoader().path(given: file.path))
+        let current = RunningConfiguration(running)
+        return FactoryReload {
+            switch catalogue.reload(keeping: current.value) {
+            case .refused(let problems):
+                return .failure(FactoryReload.Refused(problems))
+            case .applied(let configuration, let notes):
+                do {
+                    let settings = try command.settings(configuration)
+                    current.value = configuration
+                    return .success((settings, notes))
+                } catch let error as ValidationError {
+                    return .failure(FactoryReload.Refused([error.message]))
+                } catch {
+                    return .failure(FactoryReload.Refused(["\(error)"]))
+                }
+            }
+        }
+    }
+
     /// The token file must be private to this user.
     static func readToken(_ path: String) throws -> String {
         var info = stat()
@@ -106,5 +134,15 @@ struct FactoryCommand: AsyncParsableCommand {
     /// This very binary, so pilots run the same version as the factory.
     static func ownExecutable() -> String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// The configuration a factory runs with, which the last reload replaced.
+private final class RunningConfiguration: Sendable {
+    private let state: Mutex<PandaConfiguration>
+    init(_ configuration: PandaConfiguration) { state = Mutex(configuration) }
+    var value: PandaConfiguration {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -11,7 +11,9 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Reads the server section and the queue catalogue of the configuration. Under systemd \
             (Type=notify) it reports READY=1 once listening, STATUS= with live figures, and \
-            WATCHDOG=1 while its store can commit; it logs to the journal with structured fields.
+            WATCHDOG=1 while its store can commit; it logs to the journal with structured fields. \
+            SIGHUP (systemctl reload) reads the site and queue catalogue again: a file with errors \
+            is refused with each error logged, and the running catalogue kept.
             """)
 
     @OptionGroup var file: ConfigFileOption
@@ -24,7 +26,9 @@ struct ServerCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap(role: "server", level: logLevel)
         let logger = Logger(label: "panda.server")
         do {
-            try await PandaServerRole(configuration: loaded.configuration, logger: logger).run()
+            var role = PandaServerRole(configuration: loaded.configuration, logger: logger)
+            role.reloadPath = loaded.files[0]
+            try await role.run()
         } catch {
             logger.critical("panda server stopped: \(error)")
             printError("panda server: \(error)")

@@ -52,10 +52,12 @@ public enum APIRoutes {
 /// What every handler needs: the store, the configuration, the signer.
 struct ServerContext: Sendable {
     let store: any JobStore
-    let configuration: PandaConfiguration
+    /// Swapped on reload (SIGHUP); each read is one consistent snapshot.
+    let live: LiveConfiguration
+    var configuration: PandaConfiguration { live.current.configuration }
     let signer: TokenSigner
     let metrics: ServerMetrics
-    let brokerage: Brokerage
+    var brokerage: Brokerage { live.current.brokerage }
     let shedder: LoadShedder
     let health: HealthState
     let dispatchReply = DispatchReply()
