@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= etc/panda/panda.yaml
 PANDA := .build/debug/panda
 
-.PHONY: deps build run test release clean
+.PHONY: deps build run test release deb man test-package clean
 
 deps:
 	@scripts/install-deps
@@ -25,9 +25,24 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	scripts/package-test
 
 release: deps
 	$(SWIFT) build -c release --product panda --static-swift-stdlib
+
+# The Debian package, from the release binary: .build/deb/panda_<version>_amd64.deb.
+deb: release
+	scripts/build-deb
+
+# The man pages in man/, from --help's declarations and the docs.
+man: deps
+	$(SWIFT) build --product panda
+	scripts/generate-man
+
+# Build the .deb, lint it, and install, upgrade, remove and purge it in a
+# Debian 12 root (debootstrap, cached under .build/); as root.
+test-package: deps
+	scripts/package-test
 
 clean:
 	rm -rf .build

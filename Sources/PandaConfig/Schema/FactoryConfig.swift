@@ -44,7 +44,7 @@ public struct FactoryConfig: Sendable, Codable, Equatable {
         if server.isEmpty { server = [Self.localServer] }
         credential = r.path("credential")
         cycle = r.value("cycle", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
-        state = r.path("state", default: "/var/lib/panda/factory.db")
+        state = r.path("state", default: "/var/lib/panda-factory/factory.db")
         pilotCommand = r.list("pilot_command")
         queues = r.list("queues")
         commandTimeout = r.value("command_timeout", default: .seconds(60), in: .seconds(1)...(.hours(1)))
