@@ -30,7 +30,7 @@ struct ConfigCommandTests {
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") && !$0.contains("See 'panda help") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(names == ["up", "server", "factory", "pilot", "submit", "watch", "tasks", "jobs", "show", "kill", "retry", "logs",
-                          "dataset", "token", "config"])
+                          "dataset", "token", "config", "db"])
     }
 
     @Test("check exits 0 with a one-line summary for the shipped example")
