@@ -22,16 +22,31 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
         } catch let error as StoreError {
             let api = APIError(error)
             metrics.countRequest(route: route, status: api.status.code)
-            if case .database = error { context.logger.error("store failed: \(error)", metadata: ["route": "\(route)"]) }
+            if case .database = error {
+                context.logger.error("store failed: \(error)", metadata: ["route": "\(route)", "request_id": "\(api.requestID ?? "")"])
+            }
             throw api
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = Self.methods(for: route) {
+                metrics.countRequest(route: route, status: 405)
+                var refusal = APIError(.methodNotAllowed, "\(request.method) is not allowed on \(route); use \(allowed)")
+                refusal.headers[.allow] = allowed
+                throw refusal
+            }
             metrics.countRequest(route: route, status: error.status.code)
             let message = error.status == .notFound ? "no such endpoint: \(request.method) \(route)" : (error.body ?? error.status.reasonPhrase)
             throw APIError(error.status, message)
         } catch {
             metrics.countRequest(route: route, status: 500)
-            context.logger.error("request failed: \(error)", metadata: ["route": "\(route)"])
-            throw APIError(.internalServerError, "internal error: \(error)")
+            let api = APIError.internalFailure(.internalServerError, "internal error")
+            context.logger.error("request failed: \(error)", metadata: ["route": "\(route)", "request_id": "\(api.requestID ?? "")"])
+            throw api
         }
+    }
+
+    /// The methods a known path answers, for 405's `Allow`; nil for an unknown path.
+    static func methods(for path: String) -> String? {
+        let methods = APIRoutes.all.filter { $0.path == path }.map(\.method)
+        return methods.isEmpty ? nil : methods.joined(separator: ", ")
     }
 }
