@@ -96,4 +96,34 @@ struct ServerListenerTests {
         #expect(reply.hasPrefix("HTTP/1.1 200 OK"), "\(reply)")
         withExtendedLifetime(idle) {}
     }
+
+    @Test("TLS below 1.2 is refused by default, and below 1.3 with server.tls.min_version: 1.3")
+    func tlsMinimum() throws {
+        let directory = NSTemporaryDirectory() + "panda-tlsmin-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+        ])
+        try #require(openssl.status == 0, "\(openssl.stderr)")
+        /// Whether a handshake at exactly this version succeeds; the client
+        /// is told to allow old versions, so only the server can refuse.
+        func handshake(_ port: Int, _ version: String) throws -> Bool {
+            try PandaProcess.runTool("/usr/bin/openssl", [
+                "s_client", "-connect", "127.0.0.1:\(port)", "-\(version)", "-cipher", "DEFAULT@SECLEVEL=0",
+            ]).status == 0
+        }
+        let files = "cert: \(directory)/cert.pem, key: \(directory)/key.pem"
+        let standard = try ServerProcess(server: "tls: { \(files) }", start: false)
+        defer { standard.cleanUp() }
+        try standard.start(scheme: "https", caFile: directory + "/cert.pem")
+        #expect(try !handshake(standard.port, "tls1_1"))
+        #expect(try handshake(standard.port, "tls1_2"))
+        let strict = try ServerProcess(server: "tls: { \(files), min_version: \"1.3\" }", start: false)
+        defer { strict.cleanUp() }
+        try strict.start(scheme: "https", caFile: directory + "/cert.pem")
+        #expect(try !handshake(strict.port, "tls1_2"))
+        #expect(try handshake(strict.port, "tls1_3"))
+    }
 }

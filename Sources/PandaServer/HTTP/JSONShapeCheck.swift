@@ -20,19 +20,30 @@ struct JSONShapeCheck {
     }
 
     /// The keys of one open object. A class, so adding a key changes it in
-    /// place; small objects (nearly all of them) are searched linearly, large
-    /// ones through a set, so a hostile body of a million keys stays linear.
+    /// place. Small objects (nearly all of them, and every hot-path request)
+    /// are compared in place in the body, without copying a key; past 16 keys
+    /// a set takes over, so a hostile body of a million keys stays linear.
     private final class Keys {
-        var few: [ArraySlice<UInt8>] = []
-        var many: Set<ArraySlice<UInt8>>?
+        let bytes: UnsafeBufferPointer<UInt8>
+        var few: [Range<Int>] = []
+        var many: Set<[UInt8]>?
 
-        /// False when `key` was already there.
-        func insert(_ key: ArraySlice<UInt8>) -> Bool {
-            if many != nil { return many!.insert(key).inserted }
-            if few.contains(key) { return false }
-            few.append(key)
-            if few.count > 16 { many = Set(few); few = [] }
-            return true
+        init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// False when the key was already there. `unescaped` is the key's
+        /// text when it was written with escapes.
+        func insert(_ range: Range<Int>, unescaped: [UInt8]?) -> Bool {
+            if many == nil, unescaped == nil, few.count < 16 {
+                let length = range.count
+                let base = bytes.baseAddress!
+                for other in few where other.count == length && memcmp(base + other.lowerBound, base + range.lowerBound, length) == 0 {
+                    return false
+                }
+                few.append(range)
+                return true
+            }
+            if many == nil { many = Set(few.map { Array(bytes[$0]) }) }
+            return many!.insert(unescaped ?? Array(bytes[range])).inserted
         }
     }
 
@@ -59,15 +70,16 @@ struct JSONShapeCheck {
                 if end >= bytes.count { return nil }  // unterminated: the decoder says so
                 index = end + 1
                 guard let top = stack.last, let keys = top.keys, top.expectingKey else { continue }
-                let key = escaped ? Self.unescaped(bytes, start, end) : Array(bytes[start..<end])[...]
-                guard keys.insert(key) else {
-                    return "duplicate key '\(String(decoding: key, as: UTF8.self))' in one JSON object"
+                let unescaped = escaped ? Self.unescaped(bytes, start, end) : nil
+                guard keys.insert(start..<end, unescaped: unescaped) else {
+                    let key = unescaped ?? Array(bytes[start..<end])
+                    return "duplicate key '\(String(decoding: key.prefix(200), as: UTF8.self))' in one JSON object"
                 }
                 stack[stack.count - 1].expectingKey = false
                 continue
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 guard stack.count < maxDepth else { return "JSON nests deeper than \(maxDepth) levels" }
-                stack.append(Frame(keys: byte == UInt8(ascii: "{") ? Keys() : nil, expectingKey: true))
+                stack.append(Frame(keys: byte == UInt8(ascii: "{") ? Keys(bytes) : nil, expectingKey: true))
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 if stack.popLast() == nil { return nil }
             case UInt8(ascii: ","):
@@ -82,11 +94,11 @@ struct JSONShapeCheck {
 
     /// A key written with escapes, as the decoder would read it, so that
     /// `"a"` and `"\u0061"` count as the same key.
-    private static func unescaped(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> ArraySlice<UInt8> {
+    private static func unescaped(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> [UInt8] {
         let literal = Data(bytes[(start - 1)...end])
         guard let text = try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String else {
-            return Array(bytes[start..<end])[...]
+            return Array(bytes[start..<end])
         }
-        return Array(text.utf8)[...]
+        return Array(text.utf8)
     }
 }
