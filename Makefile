@@ -25,6 +25,7 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	scripts/api-fuzz
 
 release: deps
 	$(SWIFT) build -c release --product panda --static-swift-stdlib
