@@ -18,6 +18,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     /// Set on a failure of the server's own: the id its log line carries,
     /// returned as `request_id` and `X-Request-ID` instead of the error text.
     public var requestID: String?
+    /// The failure's own text, for the log line only; never sent.
+    var internalDetail: String?
 
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
@@ -34,10 +36,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     /// An internal failure as the client sees it: a request id to quote, and
     /// nothing of the error itself, which may name files, SQL or memory.
-    static func internalFailure(_ status: HTTPResponse.Status, _ what: String) -> APIError {
+    static func internalFailure(_ status: HTTPResponse.Status, _ what: String, detail: String) -> APIError {
         let id = RequestID.make()
         var error = APIError(status, "\(what); quote request id \(id) to the operator")
         error.requestID = id
+        error.internalDetail = detail
         return error
     }
 
@@ -48,7 +51,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case .staleLease, .illegalTransition, .notRecoverable, .conflict: self.init(.conflict, error.description)
         case .forbidden: self.init(.forbidden, error.description)
         case .invalid: self.init(.badRequest, error.description)
-        case .database: self = .internalFailure(.serviceUnavailable, "the database failed")
+        case .database: self = .internalFailure(.serviceUnavailable, "the database failed", detail: "store failed: \(error)")
         }
     }
 

@@ -18,13 +18,12 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
             return response
         } catch let error as APIError {
             metrics.countRequest(route: route, status: error.status.code)
+            log(error, route: route, context: context)
             throw error
         } catch let error as StoreError {
             let api = APIError(error)
             metrics.countRequest(route: route, status: api.status.code)
-            if case .database = error {
-                context.logger.error("store failed: \(error)", metadata: ["route": "\(route)", "request_id": "\(api.requestID ?? "")"])
-            }
+            log(api, route: route, context: context)
             throw api
         } catch let error as HTTPError {
             if error.status == .notFound, let allowed = Self.methods(for: route) {
@@ -38,10 +37,17 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
             throw APIError(error.status, message)
         } catch {
             metrics.countRequest(route: route, status: 500)
-            let api = APIError.internalFailure(.internalServerError, "internal error")
-            context.logger.error("request failed: \(error)", metadata: ["route": "\(route)", "request_id": "\(api.requestID ?? "")"])
+            let api = APIError.internalFailure(.internalServerError, "internal error", detail: "request failed: \(error)")
+            log(api, route: route, context: context)
             throw api
         }
+    }
+
+    /// A failure of the server's own is logged with its text and request id
+    /// (wherever it was turned into an APIError); the client sees the id only.
+    private func log(_ error: APIError, route: String, context: Context) {
+        guard let id = error.requestID, let detail = error.internalDetail else { return }
+        context.logger.error("\(detail)", metadata: ["route": "\(route)", "request_id": "\(id)"])
     }
 
     /// The methods a known path answers, for 405's `Allow`; nil for an unknown path.
