@@ -25,6 +25,7 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	scripts/api-fuzz
 	scripts/package-test
 
 release: deps

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "panda-dispatch-bench", targets: ["DispatchBenchmark"]),
         .executable(name: "panda-pilot-bench", targets: ["PilotBenchmark"]),
         .executable(name: "panda-factory-bench", targets: ["FactoryBenchmark"]),
+        .executable(name: "panda-config-bench", targets: ["ConfigBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -100,6 +101,7 @@ let package = Package(
         .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
         .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
         .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
+        .executableTarget(name: "ConfigBenchmark", path: "Benchmarks/ConfigBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", dependencies: ["PandaSystem"], path: "Tests/TestSupport"),

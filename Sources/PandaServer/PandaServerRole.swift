@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import PandaConfig
 import PandaCore
@@ -63,7 +64,7 @@ public struct PandaServerRole {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: try httpServer(),
+            server: try httpServer(connections: connectionLimit()),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 logger.notice("panda server \(PandaVersion.current) listening on \(channel.localAddress?.description ?? listen.description)")
@@ -87,12 +88,40 @@ public struct PandaServerRole {
         try await group.run()
     }
 
-    private func httpServer() throws -> HTTPServerBuilder {
-        guard let tls = configuration.server.tls else { return .http1() }
+    /// The connection limit in force: the configured one, but always below
+    /// the open-file limit (raised to its hard limit first), so the server
+    /// keeps descriptors for its database, its logs and `/healthz`.
+    private func connectionLimit() -> ConnectionLimit {
+        let files = OpenFileLimit.raiseToHard()
+        let configured = configuration.server.connections.maxConnections
+        let room = Int(min(files, UInt64(Int.max))) - 64
+        let maximum = max(1, min(configured, room))
+        if maximum < configured {
+            logger.warning("server.connections.max \(configured) is above what \(files) open files allow; using \(maximum)")
+        }
+        return ConnectionLimit(maximum: maximum, logger: logger)
+    }
+
+    private func httpServer(connections: ConnectionLimit) throws -> HTTPServerBuilder {
+        let listener = configuration.server.connections
+        let timeouts = RequestTimeoutHandler.Timeouts(
+            header: .milliseconds(Int64(listener.headerTimeout.milliseconds)),
+            body: .milliseconds(Int64(listener.bodyTimeout.milliseconds)),
+            idle: .milliseconds(Int64(listener.idleTimeout.milliseconds)))
+        let logger = self.logger
+        let http = HTTPServerBuilder { responder in
+            LimitedChildChannel(
+                base: HTTP1Channel(responder: responder, configuration: .init(
+                    additionalChannelHandlers: [RequestTimeoutHandler(timeouts: timeouts, logger: logger)])),
+                limit: connections)
+        }
+        guard let tls = configuration.server.tls else { return http }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.cert).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+            var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
+            return try .tls(http, tlsConfiguration: settings)
         } catch {
             throw ServerStartError("cannot load TLS certificate \(tls.cert) or key \(tls.key): \(error)")
         }

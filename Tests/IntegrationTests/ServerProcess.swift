@@ -47,10 +47,15 @@ final class ServerProcess: @unchecked Sendable {
     var databasePath: String { directory + "/state/panda.db" }
     var logPath: String { directory + "/server.log" }
 
-    func start(scheme: String = "http", caFile: String? = nil) throws {
+    /// `softFileLimit` starts the server with that soft RLIMIT_NOFILE, as
+    /// systemd's 1024 would.
+    func start(scheme: String = "http", caFile: String? = nil, softFileLimit: Int? = nil) throws {
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
-        let process = try ChildProcess.spawn(PandaProcess.binary, ["server", "-c", configPath], environment: env, stdout: logPath)
+        let process = try softFileLimit.map {
+            try ChildProcess.spawn("/bin/sh", ["-c", "ulimit -Sn \($0) && exec \"$@\"", "sh", PandaProcess.binary, "server", "-c", configPath],
+                                   environment: env, stdout: logPath)
+        } ?? ChildProcess.spawn(PandaProcess.binary, ["server", "-c", configPath], environment: env, stdout: logPath)
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

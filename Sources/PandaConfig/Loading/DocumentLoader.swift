@@ -13,6 +13,8 @@ struct ConfigDocument {
 struct DocumentLoader {
     let environment: [String: String]
     let diagnostics: DiagnosticLog
+    /// Includes nest at most this deep; each level is a recursion here.
+    static let maxIncludeDepth = 32
 
     /// Why the main file could not be read at all.
     struct Unreadable: Error {
@@ -56,6 +58,10 @@ struct DocumentLoader {
                 }
                 // Not a cycle (the chain holds every ancestor, the main file
                 // among them), but a second inclusion would define everything twice.
+                if chain.count >= Self.maxIncludeDepth {
+                    diagnostics.error(mark, "include", "includes nest deeper than \(Self.maxIncludeDepth) files; not reading \(included)")
+                    continue
+                }
                 if let first = loaded[includedIdentity] {
                     diagnostics.error(mark, "include", "\(included) is already included by \(first)")
                     continue

@@ -28,7 +28,14 @@ final class ConfigReader {
     /// The key path of the resolved value, which origins are recorded under.
     let target: String
     let context: DecodeContext
+    /// Keys the schema asked for, in order (suggestions rank them), and as a
+    /// set, so `finish()` stays linear in a mapping of thousands of keys.
     private var known: [String] = []
+    private var knownSet: Set<String> = []
+
+    private func noteKnown(_ key: String) {
+        if knownSet.insert(key).inserted { known.append(key) }
+    }
 
     init(layers: [Layer], target: String, context: DecodeContext) {
         self.layers = layers
@@ -163,7 +170,7 @@ final class ConfigReader {
     /// A nested section, merged key by key across layers; an empty one when
     /// no layer has it, so its defaults apply. The caller must `finish()` it.
     func section(_ key: String) -> ConfigReader {
-        known.append(key)
+        noteKnown(key)
         var sublayers: [Layer] = []
         for layer in layers {
             guard let entry = layer.entries.first(where: { $0.name == key }) else { continue }
@@ -207,11 +214,11 @@ final class ConfigReader {
 
     /// Marks keys as known without reading them here.
     func accept(_ keys: String...) {
-        known.append(contentsOf: keys)
+        keys.forEach(noteKnown)
     }
 
     func accept(contentsOf keys: [String]) {
-        known.append(contentsOf: keys)
+        keys.forEach(noteKnown)
     }
 
     /// Reports every key no decoder asked for.
@@ -222,7 +229,7 @@ final class ConfigReader {
                     context.diagnostics.error(entry.key.mark, layer.path, "keys must be plain names, got \(entry.key.kindDescription)")
                     continue
                 }
-                guard !known.contains(name) else { continue }
+                guard !knownSet.contains(name) else { continue }
                 context.diagnostics.error(entry.key.mark, KeyPathText.join(layer.path, name),
                                           "unknown key '\(name)'\(Suggestion.hint(for: name, in: known))")
             }
@@ -232,7 +239,7 @@ final class ConfigReader {
     // MARK: Internals
 
     private func lookup(_ key: String) -> (YAMLNode, Layer)? {
-        if !known.contains(key) { known.append(key) }
+        noteKnown(key)
         for layer in layers {
             if let entry = layer.entries.first(where: { $0.name == key }) {
                 return (entry.value, layer)

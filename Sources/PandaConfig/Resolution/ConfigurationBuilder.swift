@@ -45,10 +45,13 @@ struct ConfigurationBuilder {
         var configuration = roles ?? Self.defaults(context: context)
         var places = NamePlaces(context: context)
         var usedTemplates: Set<String> = []
+        // Assigned once: every assignment of `sites` re-indexes the names.
+        var sites: [String: SiteConfig] = [:]
         for site in siteNodes {
             guard places.claim(site.name, kind: "site", at: site.key.mark, path: site.path) else { continue }
-            configuration.sites[site.name] = buildSite(site, templates: templates, places: &places, usedTemplates: &usedTemplates)
+            sites[site.name] = buildSite(site, templates: templates, places: &places, usedTemplates: &usedTemplates)
         }
+        configuration.sites = sites
         checkUnused(templates, used: usedTemplates)
         return configuration
     }

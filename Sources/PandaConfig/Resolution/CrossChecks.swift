@@ -10,8 +10,9 @@ struct CrossChecks {
 
     func run() {
         checkServer()
+        let storageNames = configuration.storageEndpoints.map(\.name)
         for queue in configuration.queues {
-            checkStorage(of: queue)
+            checkStorage(of: queue, names: storageNames)
             checkBatch(of: queue)
             checkLimits(of: queue)
         }
@@ -25,9 +26,9 @@ struct CrossChecks {
         }
     }
 
-    private func checkStorage(of queue: QueueConfig) {
+    /// `names` are every endpoint's, for suggestions; computed once, not per queue.
+    private func checkStorage(of queue: QueueConfig, names: [String]) {
         let base = "sites.\(queue.site).queues.\(queue.name)"
-        let names = configuration.storageEndpoints.map(\.name)
         var referenced: [StorageEndpoint] = []
         for (index, name) in queue.readFrom.enumerated() {
             guard let endpoint = configuration.storage(named: name) else {

@@ -22,9 +22,10 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     /// Attempts a job gets unless it says otherwise.
     public var maxAttempts: Int
     public var limits: RequestLimits
+    public var connections: ListenerConfig
 
     enum CodingKeys: String, CodingKey {
-        case listen, database, tls, insecure, timeouts, limits
+        case listen, database, tls, insecure, timeouts, limits, connections
         case signingKey = "signing_key", sweepInterval = "sweep_interval", maxAttempts = "max_attempts"
     }
 
@@ -44,6 +45,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         sweepInterval = r.value("sweep_interval", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
         maxAttempts = r.value("max_attempts", default: 3, in: 1...100)
         limits = RequestLimits(reading: r.section("limits"))
+        connections = ListenerConfig(reading: r.section("connections"))
         r.finish()
     }
 }
@@ -52,10 +54,17 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 public struct TLSFiles: Sendable, Codable, Equatable {
     public var cert: String
     public var key: String
+    /// The oldest TLS version accepted: 1.2 unless raised to 1.3; 1.0 and 1.1 never.
+    public var minVersion: TLSMinimumVersion
+
+    enum CodingKeys: String, CodingKey {
+        case cert, key, minVersion = "min_version"
+    }
 
     init(reading r: ConfigReader) {
         cert = r.requiredPath("cert") ?? ""
         key = r.requiredPath("key") ?? ""
+        minVersion = r.value("min_version", default: .tls12)
         r.finish()
     }
 }

@@ -13,6 +13,11 @@ import CYAML
 public enum YAMLParser {
     /// Aliases may expand to at most this many nodes in one file.
     static let aliasExpansionLimit = 100_000
+    /// Lists and mappings nest at most this deep, aliases included. Every
+    /// reader of the tree recurses once per level, so without a bound a
+    /// file of a few thousand `[` overflows the stack; no configuration or
+    /// task file needs more than a dozen levels.
+    public static let maxDepth = 64
 
     public static func parse(_ text: String, file: String) -> (root: YAMLNode?, diagnostics: [ConfigDiagnostic]) {
         let log = DiagnosticLog()
@@ -64,6 +69,8 @@ private struct TreeBuilder {
         let mark: SourceMark
         let anchor: String?
         let path: String
+        /// The height of the tallest child so far (a scalar is 0).
+        var childHeight = 0
     }
 
     let file: String
@@ -72,6 +79,9 @@ private struct TreeBuilder {
     private(set) var root: YAMLNode?
     private var stack: [Frame] = []
     private var anchors: [String: YAMLNode] = [:]
+    /// How many levels of lists and mappings each anchored node holds, so an
+    /// alias cannot smuggle nesting past the bound.
+    private var anchorHeights: [String: Int] = [:]
     private var expanded = 0
     private var documents = 0
 
@@ -96,8 +106,8 @@ private struct TreeBuilder {
             let quoted = scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                 || scalar.style == YAML_LITERAL_SCALAR_STYLE || scalar.style == YAML_FOLDED_SCALAR_STYLE
             let node = YAMLNode(.scalar(YAMLScalar(text: value, quoted: quoted)), mark: mark)
-            remember(node, anchor: string(scalar.anchor))
-            add(node)
+            remember(node, anchor: string(scalar.anchor), height: 0)
+            add(node, height: 0)
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard let node = anchors[name] else {
@@ -109,21 +119,19 @@ private struct TreeBuilder {
                 diagnostics.error(mark, childPath, "aliases expand to more than \(YAMLParser.aliasExpansionLimit) nodes; refusing to read further")
                 return .failed
             }
-            add(node)
-        case YAML_SEQUENCE_START_EVENT:
-            stack.append(Frame(isMapping: false, mark: mark, anchor: string(event.data.sequence_start.anchor), path: childPath))
-        case YAML_MAPPING_START_EVENT:
-            stack.append(Frame(isMapping: true, mark: mark, anchor: string(event.data.mapping_start.anchor), path: childPath))
-        case YAML_SEQUENCE_END_EVENT:
+            let height = anchorHeights[name] ?? 0
+            guard stack.count + height <= YAMLParser.maxDepth else { return tooDeep(mark) }
+            add(node, height: height)
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            guard stack.count < YAMLParser.maxDepth else { return tooDeep(mark) }
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            let anchor = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
+            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: string(anchor), path: childPath))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
-            let node = YAMLNode(.sequence(frame.items), mark: frame.mark)
-            remember(node, anchor: frame.anchor)
-            add(node)
-        case YAML_MAPPING_END_EVENT:
-            let frame = stack.removeLast()
-            let node = YAMLNode(.mapping(mergedEntries(of: frame)), mark: frame.mark)
-            remember(node, anchor: frame.anchor)
-            add(node)
+            let node = YAMLNode(frame.isMapping ? .mapping(mergedEntries(of: frame)) : .sequence(frame.items), mark: frame.mark)
+            remember(node, anchor: frame.anchor, height: frame.childHeight + 1)
+            add(node, height: frame.childHeight + 1)
         case YAML_STREAM_END_EVENT:
             return .done
         default:
@@ -142,15 +150,24 @@ private struct TreeBuilder {
         return KeyPathText.index(parent.path, parent.items.count)
     }
 
-    private mutating func remember(_ node: YAMLNode, anchor: String?) {
-        if let anchor { anchors[anchor] = node }
+    private mutating func tooDeep(_ mark: SourceMark) -> Step {
+        diagnostics.error(mark, childPath, "lists and mappings nest deeper than \(YAMLParser.maxDepth) levels; refusing to read further")
+        return .failed
     }
 
-    private mutating func add(_ node: YAMLNode) {
+    private mutating func remember(_ node: YAMLNode, anchor: String?, height: Int) {
+        if let anchor {
+            anchors[anchor] = node
+            anchorHeights[anchor] = height
+        }
+    }
+
+    private mutating func add(_ node: YAMLNode, height: Int) {
         guard !stack.isEmpty else {
             root = node
             return
         }
+        stack[stack.count - 1].childHeight = max(stack[stack.count - 1].childHeight, height)
         if stack[stack.count - 1].isMapping {
             if let key = stack[stack.count - 1].pendingKey {
                 stack[stack.count - 1].entries.append(YAMLMappingEntry(key: key, value: node))

@@ -10,6 +10,7 @@ struct JSONBody {
     static let maxDepth = 32
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try Self.requireJSONContentType(request)
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
@@ -18,8 +19,8 @@ struct JSONBody {
         }
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw APIError(.badRequest, "request body is empty; expected JSON") }
-        guard Self.depth(of: data) <= Self.maxDepth else {
-            throw APIError(.badRequest, "JSON nests deeper than \(Self.maxDepth) levels")
+        if let problem = JSONShapeCheck(maxDepth: Self.maxDepth).problem(in: data) {
+            throw APIError(.badRequest, problem)
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -30,22 +31,15 @@ struct JSONBody {
         }
     }
 
-    /// The deepest nesting of arrays and objects, outside strings.
-    static func depth(of data: Data) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in data {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; deepest = max(deepest, depth)
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-            default: break
-            }
+    /// A body sent as a form or as text is refused (415) before it is read:
+    /// what the client meant is not what the server would decode.
+    static func requireJSONContentType(_ request: Request) throws {
+        let value = request.headers[.contentType] ?? ""
+        let mediaType = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" else {
+            let got = value.isEmpty ? "no Content-Type" : "Content-Type '\(value.prefix(100))'"
+            throw APIError(.unsupportedMediaType, "expected a body with 'Content-Type: application/json'; got \(got)")
         }
-        return deepest
     }
 
     /// "jobs[0].payload.executable: missing" rather than Swift's debug text.
