@@ -19,12 +19,14 @@ public protocol JobStore: TaskStore, CatalogueStore, Sendable {
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
     func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob]
     /// Applies a pilot's report about an attempt it holds the lease of.
-    func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply
+    /// `queues` are those the caller's token covers (nil: every queue); a job
+    /// of another queue is refused whatever lease comes with the report.
+    func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply
     /// Gives a pilot that found a `holding` job's outputs in its recovery
     /// area a new lease on that attempt, so it can finish the stage-out.
     func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult
     /// Several reports in one durable step; each succeeds or fails on its own.
-    func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>]
+    func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>]
     /// Cancels jobs not yet dispatched; asks pilots to kill the others.
     /// `owner` limits the jobs to that owner's (nil: any job).
     func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult]
@@ -41,6 +43,17 @@ public protocol JobStore: TaskStore, CatalogueStore, Sendable {
     func pilotReports() async throws -> [PilotReport]
     /// Proves the store can still commit; throws when it cannot.
     func probe() async throws
+}
+
+extension JobStore {
+    /// A report from a caller that may act on every queue (an operator, a test).
+    public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
+        try await self.update(update, queues: nil, now: now)
+    }
+
+    public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
+        try await updateMany(updates, queues: nil, now: now)
+    }
 }
 
 /// A brokered job ready to store.

@@ -54,26 +54,14 @@ public final class SQLiteJobStore: JobStore {
         try await storeErrors { try await writer.write { db in try Self.claim(db, request, now: now) } }
     }
 
-    public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
-        let result: Result<UpdateReply, StoreError>
-        do {
-            // A refused update changes nothing, so it is a value here, not a
-            // rollback of the batch it shares.
-            result = try await writer.write { db in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
-        } catch {
-            throw .database(String(describing: error))
-        }
-        return try result.get()
+    public func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply {
+        // A refusal is thrown inside the write, so its savepoint undoes
+        // whatever ran before the refusal was found.
+        try await storeErrors { try await writer.write { db in try Self.apply(db, update, queues: queues, now: now) } }
     }
 
     public func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult {
-        let result: Result<RecoverResult, StoreError>
-        do {
-            result = try await writer.write { db in Result { () throws(StoreError) in try Self.recover(db, request, now: now) } }
-        } catch {
-            throw .database(String(describing: error))
-        }
-        return try result.get()
+        try await storeErrors { try await writer.write { db in try Self.recover(db, request, now: now) } }
     }
 
     public func recordPilots(_ report: PilotReport, now: Double) async throws {
@@ -99,12 +87,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
-        try await storeErrors {
-            try await writer.write { db in
-                updates.map { update in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
-            }
+    public func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>] {
+        let results = try await storeErrors {
+            try await writer.writeEach(updates.map { update in { db in try Self.apply(db, update, queues: queues, now: now) } })
         }
+        return results.map { result in result.mapError { $0 as? StoreError ?? .database(String(describing: $0)) } }
     }
 
     public func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult] {

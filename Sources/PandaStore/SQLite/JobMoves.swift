@@ -20,6 +20,13 @@ struct CurrentJob {
                    lease: lease, command: command, owner: owner, outputDataset: outputDataset)
     }
 
+    /// A pilot token acts only on jobs of its queue: checked before the
+    /// lease, so a foreign pilot learns nothing about the attempt.
+    func check(in queues: [String]?) throws {
+        guard let queues, !queues.contains(queue) else { return }
+        throw StoreError.forbidden("job \(id) is of queue \(queue); this token is for \(queues.isEmpty ? "no queue" : queues.joined(separator: ", "))")
+    }
+
     static func fetch(_ db: Database, id: Int64) throws -> CurrentJob? {
         let statement = try db.cachedStatement(sql: """
             SELECT queue, state, attempt, max_attempts, lease, command, owner, out_dataset FROM jobs WHERE id = ?
