@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "panda",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaFactory", "PandaClient",
+                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaFactory", "PandaClient", "PandaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -22,9 +22,11 @@ final class HTTPConnection {
 
     deinit { close(descriptor) }
 
-    /// Sends a POST and returns the status and body.
-    func post(_ path: String, token: String, body: [UInt8]) throws -> (status: Int, body: [UInt8]) {
-        var request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+    /// Sends a POST and returns the status and body. With `key`, it carries
+    /// an Idempotency-Key, as panda's own client sends with every POST.
+    func post(_ path: String, token: String, body: [UInt8], key: String? = nil) throws -> (status: Int, body: [UInt8]) {
+        let keyHeader = key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+        var request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\(keyHeader)Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
         request += body
         var sent = 0
         while sent < request.count {

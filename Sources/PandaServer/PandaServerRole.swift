@@ -52,9 +52,17 @@ public struct PandaServerRole {
             store: store, configuration: configuration, signer: signer, metrics: metrics,
             brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: server.limits.inFlight), health: health)
 
+        // The deny list is complete before the first request is served.
+        let tokens = VerifiedTokens(signer: signer)
+        let revokedUpTo: Double
+        do {
+            revokedUpTo = try await RevocationService.load(into: tokens, from: store)
+        } catch {
+            throw ServerStartError("cannot read the token deny list from \(path): \(error)")
+        }
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
-        router.add(middleware: AuthMiddleware(tokens: VerifiedTokens(signer: signer)))
+        router.add(middleware: AuthMiddleware(tokens: tokens))
         context.register(on: router)
 
         let listen = server.listen
@@ -74,6 +82,7 @@ public struct PandaServerRole {
                 StoreService(store: store),
                 SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
                 HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
+                RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
                 app,
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -12,12 +12,14 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: TaskStore, CatalogueStore, Sendable {
-    /// Stores brokered jobs as `activated`.
-    func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob]
+public protocol JobStore: TaskStore, CatalogueStore, TokenStore, Sendable {
+    /// Stores brokered jobs as `activated`. With a key used before (a retry
+    /// after a lost answer), stores nothing and returns the first call's jobs.
+    func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob]
     /// Hands the best fitting activated jobs of a queue to a pilot, each with
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
-    func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob]
+    /// With a key used before, returns the jobs that call was handed.
+    func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob]
     /// Applies a pilot's report about an attempt it holds the lease of.
     /// `queues` are those the caller's token covers (nil: every queue); a job
     /// of another queue is refused whatever lease comes with the report.
@@ -46,6 +48,16 @@ public protocol JobStore: TaskStore, CatalogueStore, Sendable {
 }
 
 extension JobStore {
+    /// A submission without an idempotency key.
+    public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
+        try await submit(jobs, key: nil, now: now)
+    }
+
+    /// A claim without an idempotency key.
+    public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
+        try await claim(request, key: nil, now: now)
+    }
+
     /// A report from a caller that may act on every queue (an operator, a test).
     public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
         try await self.update(update, queues: nil, now: now)

@@ -44,14 +44,14 @@ public final class SQLiteJobStore: JobStore {
         writer.stop()
     }
 
-    public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
+    public func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob] {
         let encoder = JSONEncoder()
         let specs = try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) }
-        return try await storeErrors { try await writer.write { db in try Self.insert(db, jobs, specs: specs, now: now) } }
+        return try await storeErrors { try await writer.write { db in try Self.insert(db, jobs, specs: specs, key: key, now: now) } }
     }
 
-    public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
-        try await storeErrors { try await writer.write { db in try Self.claim(db, request, now: now) } }
+    public func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob] {
+        try await storeErrors { try await writer.write { db in try Self.claim(db, request, key: key, now: now) } }
     }
 
     public func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply {

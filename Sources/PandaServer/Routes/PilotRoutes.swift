@@ -8,6 +8,7 @@ extension ServerContext {
     func registerPilotRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/pilot/acquire_jobs") { request, context in
             let pilot = try context.require(.pilot)
+            let key = try request.requestKey(route: "pilot/acquire_jobs", caller: pilot)
             let ask = try await body.decode(AcquireRequest.self, from: request)
             guard pilot.covers(queue: ask.queue) else {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")
@@ -21,7 +22,7 @@ extension ServerContext {
                 let started = ContinuousClock.now
                 let claimed = try await store.claim(ClaimRequest(
                     queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject, cores: ask.cores,
-                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), now: Self.now)
+                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), key: key, now: Self.now)
                 metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
                 let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
