@@ -73,3 +73,10 @@ struct BenchmarkError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A key as PandaClient makes one (time in ms, hex, then 64 random bits).
+func idempotencyKey() -> String {
+    let milliseconds = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 16)
+    return String(repeating: "0", count: max(0, 12 - milliseconds.count)) + milliseconds + "-"
+        + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+}

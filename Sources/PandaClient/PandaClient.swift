@@ -52,7 +52,7 @@ public final class PandaClient: Sendable {
         // tried: the server applies a keyed call once and answers a retry
         // with the first answer, so a lost reply never doubles a submission
         // or strands a claimed job.
-        if method == "POST" { headers.append(("Idempotency-Key", UUID().uuidString.lowercased())) }
+        if method == "POST" { headers.append(("Idempotency-Key", Self.newIdempotencyKey())) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var problems: [String] = []
         for round in 0..<retry.rounds {
@@ -84,6 +84,14 @@ public final class PandaClient: Sendable {
             }
         }
         throw .unavailable(problems.suffix(servers.count).joined(separator: "; "))
+    }
+
+    /// A key for one call: the time in milliseconds (hex), then 64 random
+    /// bits. Keys made later sort later, so the server's table of them grows
+    /// at one end instead of touching a random page per call.
+    static func newIdempotencyKey(now: Date = Date()) -> String {
+        let milliseconds = String(UInt64(now.timeIntervalSince1970 * 1000), radix: 16)
+        return String(repeating: "0", count: max(0, 12 - milliseconds.count)) + milliseconds + "-" + RandomHex.make(bits: 64)
     }
 
     private func pause(_ span: TimeSpan) async {

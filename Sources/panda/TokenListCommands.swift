@@ -106,6 +106,7 @@ enum TokenDatabase {
             throw ExitCode(1)
         }
         let writer = Task { await store.run() }
+        defer { handBack(path) }
         do {
             let result = try await body(store)
             store.close()
@@ -115,6 +116,21 @@ enum TokenDatabase {
             store.close()
             await writer.value
             throw error
+        }
+    }
+
+    /// Run as root (as a package's scripts do), SQLite may have just made the
+    /// database or its -wal/-shm files, owned by root; they go back to the
+    /// owner of their directory (the server's user), or the server could no
+    /// longer open its own database.
+    static func handBack(_ path: String) {
+        guard getuid() == 0 else { return }
+        var directory = stat()
+        let parent = (path as NSString).deletingLastPathComponent
+        guard stat(parent.isEmpty ? "." : parent, &directory) == 0, directory.st_uid != 0 else { return }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var status = stat()
+            if stat(file, &status) == 0, status.st_uid == 0 { _ = chown(file, directory.st_uid, directory.st_gid) }
         }
     }
 }
