@@ -16,6 +16,11 @@ public struct RequestKey: Sendable, Hashable {
 
     /// How long the server remembers a key: far beyond any client's retries.
     public static let lifetime: Double = 86_400
+    /// A claim's key is kept an hour: its retries come within minutes, and a
+    /// claim older than the sent timeout is swept anyway. At full dispatch rate
+    /// this keeps the table at hours, not a day, of acquires.
+    public static let claimLifetime: Double = 3_600
+    public static let claimRoute = "pilot/acquire_jobs"
 
     public init(caller: String, key: String, route: String) {
         self.caller = caller

@@ -36,6 +36,10 @@ struct RequestKeyTests {
         #expect(try await fixture.store.summary().count(queue: "Q", state: .sent) == 1)
         let next = try await fixture.store.claim(StoreFixture.pilot(), key: RequestKey(caller: "pilot@f", key: "c2", route: "pilot/acquire_jobs"), now: now + 2)
         #expect(next.count == 1 && next[0].id != first[0].id)
+        let patient = SweepTimeouts(sent: .hours(48), heartbeat: .hours(48), holding: .hours(48))
+        _ = try await fixture.store.sweep(patient, now: now + RequestKey.claimLifetime + 10)
+        let forgotten = try await fixture.store.claim(StoreFixture.pilot(), key: key, now: now + RequestKey.claimLifetime + 20)
+        #expect(forgotten.isEmpty, "after an hour the key is forgotten: nothing is replayed, and no job is left to claim")
         await fixture.close()
     }
 

@@ -8,7 +8,7 @@ extension ServerContext {
     func registerPilotRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/pilot/acquire_jobs") { request, context in
             let pilot = try context.require(.pilot)
-            let key = try request.requestKey(route: "pilot/acquire_jobs", caller: pilot)
+            let key = try request.requestKey(route: RequestKey.claimRoute, caller: pilot)
             let ask = try await body.decode(AcquireRequest.self, from: request)
             guard pilot.covers(queue: ask.queue) else {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")

@@ -27,6 +27,8 @@ enum RequestKeys {
     /// Forgets keys older than their lifetime; the sweeper calls it.
     static func purge(_ db: Database, now: Double) throws {
         try db.cachedStatement(sql: "DELETE FROM request_keys WHERE at < ?").execute(arguments: [now - RequestKey.lifetime])
+        try db.cachedStatement(sql: "DELETE FROM request_keys WHERE at < ? AND route = ?")
+            .execute(arguments: [now - RequestKey.claimLifetime, RequestKey.claimRoute])
     }
 }
 
