@@ -22,9 +22,11 @@ final class HTTPConnection {
 
     deinit { close(descriptor) }
 
-    /// Sends a POST and returns the status and body.
-    func post(_ path: String, token: String, body: [UInt8]) throws -> (status: Int, body: [UInt8]) {
-        var request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+    /// Sends a POST and returns the status and body. With `key`, it carries
+    /// an Idempotency-Key, as panda's own client sends with every POST.
+    func post(_ path: String, token: String, body: [UInt8], key: String? = nil) throws -> (status: Int, body: [UInt8]) {
+        let keyHeader = key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+        var request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\(keyHeader)Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
         request += body
         var sent = 0
         while sent < request.count {
@@ -70,4 +72,11 @@ final class HTTPConnection {
 struct BenchmarkError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A key as PandaClient makes one (time in ms, hex, then 64 random bits).
+func idempotencyKey() -> String {
+    let milliseconds = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 16)
+    return String(repeating: "0", count: max(0, 12 - milliseconds.count)) + milliseconds + "-"
+        + String(UInt64.random(in: 0...UInt64.max), radix: 16)
 }

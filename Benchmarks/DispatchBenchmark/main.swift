@@ -109,7 +109,7 @@ func benchmark(jobs: Int) throws {
     while queued < jobs {
         let n = min(10_000, jobs - queued)
         let body = Array((#"{"jobs":["# + Array(repeating: job, count: n).joined(separator: ",") + "]}").utf8)
-        let reply = try submitter.post("/api/v1/job/submit", token: user, body: body)
+        let reply = try submitter.post("/api/v1/job/submit", token: user, body: body, key: idempotencyKey())
         guard reply.status == 200 else { throw BenchmarkError("submit: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))") }
         queued += n
     }
@@ -127,7 +127,9 @@ func benchmark(jobs: Int) throws {
             var latencies: [Double] = [], dispatched = 0, requests = 0, errors = 0, busy = 0
             while true {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                guard let reply = try? connection.post("/api/v1/pilot/acquire_jobs", token: pilotToken, body: acquire) else { errors += 1; break }
+                // A fresh key per acquire, as a pilot's PandaClient sends: the server remembers each claim.
+                let key = idempotencyKey()
+                guard let reply = try? connection.post("/api/v1/pilot/acquire_jobs", token: pilotToken, body: acquire, key: key) else { errors += 1; break }
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 requests += 1
                 if reply.status == 429 { busy += 1; continue }

@@ -12,7 +12,8 @@ import Synchronization
 /// Servers are tried in order, starting from the last one that answered; a
 /// server that cannot be reached, answers 5xx or sheds load (429, after its
 /// Retry-After) is left for the next. A refusal (4xx) is final and comes
-/// back as `ClientError.refused` with the server's message.
+/// back as `ClientError.refused` with the server's message. Every POST
+/// carries an `Idempotency-Key`, the same on all its retries.
 public final class PandaClient: Sendable {
     public let servers: [String]
     private let token: String?
@@ -47,6 +48,11 @@ public final class PandaClient: Sendable {
     func send(_ method: String, _ path: String, body: [UInt8]?) async throws(ClientError) -> HTTPReply {
         var headers = [("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
+        // One key per logical call, the same on every retry and every server
+        // tried: the server applies a keyed call once and answers a retry
+        // with the first answer, so a lost reply never doubles a submission
+        // or strands a claimed job.
+        if method == "POST" { headers.append(("Idempotency-Key", Self.newIdempotencyKey())) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var problems: [String] = []
         for round in 0..<retry.rounds {
@@ -78,6 +84,14 @@ public final class PandaClient: Sendable {
             }
         }
         throw .unavailable(problems.suffix(servers.count).joined(separator: "; "))
+    }
+
+    /// A key for one call: the time in milliseconds (hex), then 64 random
+    /// bits. Keys made later sort later, so the server's table of them grows
+    /// at one end instead of touching a random page per call.
+    static func newIdempotencyKey(now: Date = Date()) -> String {
+        let milliseconds = String(UInt64(now.timeIntervalSince1970 * 1000), radix: 16)
+        return String(repeating: "0", count: max(0, 12 - milliseconds.count)) + milliseconds + "-" + RandomHex.make(bits: 64)
     }
 
     private func pause(_ span: TimeSpan) async {

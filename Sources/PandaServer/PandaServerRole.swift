@@ -55,9 +55,17 @@ public struct PandaServerRole {
         let context = ServerContext(
             store: store, live: live, signer: signer, metrics: metrics, shedder: LoadShedder(limit: server.limits.inFlight), health: health)
 
+        // The deny list is complete before the first request is served.
+        let tokens = VerifiedTokens(signer: signer)
+        let revokedUpTo: Double
+        do {
+            revokedUpTo = try await RevocationService.load(into: tokens, from: store)
+        } catch {
+            throw ServerStartError("cannot read the token deny list from \(path): \(error)")
+        }
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
-        router.add(middleware: AuthMiddleware(tokens: VerifiedTokens(signer: signer)))
+        router.add(middleware: AuthMiddleware(tokens: tokens))
         context.register(on: router)
 
         let listen = server.listen
@@ -76,6 +84,7 @@ public struct PandaServerRole {
             StoreService(store: store),
             SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
             HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
+            RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             app,
         ]
         if let reloadPath {

@@ -12,19 +12,23 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: TaskStore, CatalogueStore, Sendable {
-    /// Stores brokered jobs as `activated`.
-    func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob]
+public protocol JobStore: TaskStore, CatalogueStore, TokenStore, Sendable {
+    /// Stores brokered jobs as `activated`. With a key used before (a retry
+    /// after a lost answer), stores nothing and returns the first call's jobs.
+    func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob]
     /// Hands the best fitting activated jobs of a queue to a pilot, each with
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
-    func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob]
+    /// With a key used before, returns the jobs that call was handed.
+    func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob]
     /// Applies a pilot's report about an attempt it holds the lease of.
-    func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply
+    /// `queues` are those the caller's token covers (nil: every queue); a job
+    /// of another queue is refused whatever lease comes with the report.
+    func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply
     /// Gives a pilot that found a `holding` job's outputs in its recovery
     /// area a new lease on that attempt, so it can finish the stage-out.
     func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult
     /// Several reports in one durable step; each succeeds or fails on its own.
-    func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>]
+    func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>]
     /// Cancels jobs not yet dispatched; asks pilots to kill the others.
     /// `owner` limits the jobs to that owner's (nil: any job).
     func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult]
@@ -41,6 +45,27 @@ public protocol JobStore: TaskStore, CatalogueStore, Sendable {
     func pilotReports() async throws -> [PilotReport]
     /// Proves the store can still commit; throws when it cannot.
     func probe() async throws
+}
+
+extension JobStore {
+    /// A submission without an idempotency key.
+    public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
+        try await submit(jobs, key: nil, now: now)
+    }
+
+    /// A claim without an idempotency key.
+    public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
+        try await claim(request, key: nil, now: now)
+    }
+
+    /// A report from a caller that may act on every queue (an operator, a test).
+    public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
+        try await self.update(update, queues: nil, now: now)
+    }
+
+    public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
+        try await updateMany(updates, queues: nil, now: now)
+    }
 }
 
 /// A brokered job ready to store.

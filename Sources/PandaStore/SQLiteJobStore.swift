@@ -44,36 +44,24 @@ public final class SQLiteJobStore: JobStore {
         writer.stop()
     }
 
-    public func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob] {
+    public func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob] {
         let encoder = JSONEncoder()
         let specs = try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) }
-        return try await storeErrors { try await writer.write { db in try Self.insert(db, jobs, specs: specs, now: now) } }
+        return try await storeErrors { try await writer.write { db in try Self.insert(db, jobs, specs: specs, key: key, now: now) } }
     }
 
-    public func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
-        try await storeErrors { try await writer.write { db in try Self.claim(db, request, now: now) } }
+    public func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob] {
+        try await storeErrors { try await writer.write { db in try Self.claim(db, request, key: key, now: now) } }
     }
 
-    public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
-        let result: Result<UpdateReply, StoreError>
-        do {
-            // A refused update changes nothing, so it is a value here, not a
-            // rollback of the batch it shares.
-            result = try await writer.write { db in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
-        } catch {
-            throw .database(String(describing: error))
-        }
-        return try result.get()
+    public func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply {
+        // A refusal is thrown inside the write, so its savepoint undoes
+        // whatever ran before the refusal was found.
+        try await storeErrors { try await writer.write { db in try Self.apply(db, update, queues: queues, now: now) } }
     }
 
     public func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult {
-        let result: Result<RecoverResult, StoreError>
-        do {
-            result = try await writer.write { db in Result { () throws(StoreError) in try Self.recover(db, request, now: now) } }
-        } catch {
-            throw .database(String(describing: error))
-        }
-        return try result.get()
+        try await storeErrors { try await writer.write { db in try Self.recover(db, request, now: now) } }
     }
 
     public func recordPilots(_ report: PilotReport, now: Double) async throws {
@@ -99,12 +87,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func updateMany(_ updates: [JobUpdate], now: Double) async throws -> [Result<UpdateReply, StoreError>] {
-        try await storeErrors {
-            try await writer.write { db in
-                updates.map { update in Result { () throws(StoreError) in try Self.apply(db, update, now: now) } }
-            }
+    public func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>] {
+        let results = try await storeErrors {
+            try await writer.writeEach(updates.map { update in { db in try Self.apply(db, update, queues: queues, now: now) } })
         }
+        return results.map { result in result.mapError { $0 as? StoreError ?? .database(String(describing: $0)) } }
     }
 
     public func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult] {

@@ -3,22 +3,25 @@ import Foundation
 import PandaCore
 import PandaServer
 
-/// `panda token issue|verify`: mint and explain tokens on the server host.
-struct TokenCommand: ParsableCommand {
+/// `panda token issue|verify|list|revoke`: mint, explain, list and revoke
+/// tokens on the server host.
+struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Issue or explain access tokens (run on the server host; uses server.signing_key).",
-        subcommands: [Issue.self, Verify.self])
+        abstract: "Issue, explain, list or revoke access tokens (run on the server host; uses server.signing_key and server.database).",
+        subcommands: [Issue.self, Verify.self, List.self, Revoke.self])
 }
 
 extension TokenCommand {
-    struct Issue: ParsableCommand {
+    struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a new token.",
             discussion: """
                 Scopes: submit (a user: submit, see and kill own jobs), pilot (one queue), factory \
                 (its queues; mints pilot tokens), read (see everything), admin (everything). \
-                The signing key is created (mode 0600) if it does not exist yet.
+                The signing key is created (mode 0600) if it does not exist yet. The token's \
+                id and claims are recorded in the server's database, so `panda token list` \
+                shows it and `panda token revoke` can deny it.
                 """)
 
         @OptionGroup var file: ConfigFileOption
@@ -46,7 +49,7 @@ extension TokenCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let loaded = try file.load()
             let configuration = loaded.configuration
             for name in queue where configuration.queue(named: name) == nil {
@@ -57,7 +60,9 @@ extension TokenCommand {
             let span = try TimeSpan(parsing: lifetime)
             let claims = TokenClaims(subject: user, scope: scope, queues: queue, issuedAt: now,
                                      expiresAt: now + span.milliseconds / 1000)
-            print(try signer.sign(claims))
+            let token = try signer.sign(claims)
+            try await TokenDatabase.with(configuration) { store in try await store.recordToken(claims.issued) }
+            print(token)
         }
     }
 
@@ -77,6 +82,7 @@ extension TokenCommand {
                 let claims = try signer.verify(text.trimmingCharacters(in: .whitespacesAndNewlines))
                 let formatter = ISO8601DateFormatter()
                 print("valid token")
+                print("  id       \(claims.id)")
                 print("  subject  \(claims.subject)")
                 print("  scope    \(claims.scope.rawValue)")
                 print("  queues   \(claims.queues.isEmpty ? "(any)" : claims.queues.joined(separator: ", "))")

@@ -149,7 +149,10 @@ struct ServerLifecycleTests {
         let status = try await server.post("/api/v1/job/get_status", token: user, json: ["job_ids": [job.id]]).decode([JobStatus].self)
         #expect(status.first?.state == .activated)
         #expect(status.first?.attempt == 2)
-        #expect(status.first?.errorCode == 102)
+        #expect(status.first?.errorCode == nil, "attempt 2 starts clean")
+        let attempts = try await server.post("/api/v1/job/get_description", token: user, json: ["job_id": job.id])
+            .decode(JobDescription.self).attempts
+        #expect(attempts.map(\.errorCode) == [102, nil], "attempt 1 keeps its sent timeout")
         let late = try await server.post("/api/v1/pilot/update_job", token: pilot,
                                          json: ["job_id": job.id, "attempt": 1, "lease": job.lease, "state": "running"])
         #expect(late.status == 409, "the presumed-lost pilot's lease is stale")

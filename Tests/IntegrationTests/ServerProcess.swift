@@ -147,9 +147,15 @@ final class ServerProcess: @unchecked Sendable {
         try await send("GET", path, token: token, body: nil)
     }
 
-    func send(_ method: String, _ path: String, token: String?, body: Data?) async throws -> Reply {
+    /// A POST with extra headers (an Idempotency-Key, say).
+    func post(_ path: String, token: String?, json: Any, headers: [String: String]) async throws -> Reply {
+        try await send("POST", path, token: token, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
+    }
+
+    func send(_ method: String, _ path: String, token: String?, body: Data?, headers: [String: String] = [:]) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
         request.timeoutInterval = 30
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

@@ -135,7 +135,9 @@ struct JobLifecycleTests {
         #expect(report.retried == 1)
         let states = try await fixture.store.status(of: jobs.map(\.id), owner: nil)
         #expect(states.map(\.state) == [.failed, .activated])
-        #expect(states.map(\.errorCode) == [102, 103])
+        #expect(states.map(\.errorCode) == [102, nil], "the retried job's new attempt starts clean")
+        let retried = try #require(try await fixture.store.describe(jobs[1].id, owner: nil))
+        #expect(retried.attempts.map(\.errorCode) == [103, nil], "attempt 1 keeps its lost heartbeat")
         await fixture.close()
     }
 

@@ -28,22 +28,26 @@ public struct QueueInfo: Sendable, Codable, Equatable {
 }
 
 /// `pilot/recover_job`: a pilot that found a job's outputs in the recovery
-/// area asks for a lease on that job, which must be `holding`.
+/// area asks for a lease on that job, which must be `holding`. `lease` is
+/// the one the attempt ran under, from the recovery manifest: the proof that
+/// the files really are that attempt's (an id alone is guessable).
 public struct RecoverRequest: Sendable, Codable, Equatable {
     public var jobID: Int64
     public var attempt: Int
+    public var lease: String
     public var queue: String
     public var node: String
     public var pilot: String?
 
     enum CodingKeys: String, CodingKey {
-        case attempt, queue, node, pilot
+        case attempt, lease, queue, node, pilot
         case jobID = "job_id"
     }
 
-    public init(jobID: Int64, attempt: Int, queue: String, node: String, pilot: String?) {
+    public init(jobID: Int64, attempt: Int, lease: String, queue: String, node: String, pilot: String?) {
         self.jobID = jobID
         self.attempt = attempt
+        self.lease = lease
         self.queue = queue
         self.node = node
         self.pilot = pilot
@@ -51,20 +55,24 @@ public struct RecoverRequest: Sendable, Codable, Equatable {
 }
 
 /// The new lease; the pilot's reports about the job carry it from now on.
+/// `command: kill` says the job was killed while it waited: it is cancelled
+/// now, and the pilot drops its files instead of storing them.
 public struct RecoverResult: Sendable, Codable, Equatable {
     public var jobID: Int64
     public var attempt: Int
     public var lease: String
+    public var command: PilotCommand?
 
     enum CodingKeys: String, CodingKey {
-        case attempt, lease
+        case attempt, lease, command
         case jobID = "job_id"
     }
 
-    public init(jobID: Int64, attempt: Int, lease: String) {
+    public init(jobID: Int64, attempt: Int, lease: String, command: PilotCommand? = nil) {
         self.jobID = jobID
         self.attempt = attempt
         self.lease = lease
+        self.command = command
     }
 }
 

@@ -85,17 +85,22 @@ public struct JobDescription: Sendable, Codable, Equatable {
     public var cpuSeconds: Double?
     public var maxRSS: ByteCount?
     public var outputs: [StoredFile]
-    /// How long the last reported attempt spent in each step.
+    /// How long the current attempt spent in each step.
     public var timings: StepTimings?
     public var history: [JobEvent]
+    /// Every attempt's outcome, oldest first, the current one last; the
+    /// fields above are the current attempt's alone.
+    public var attempts: [AttemptOutcome]
 
     enum CodingKeys: String, CodingKey {
-        case status, spec, pilot, node, outputs, timings, history
+        case status, spec, pilot, node, outputs, timings, history, attempts
         case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
     }
 
     public init(status: JobStatus, spec: JobSpec, pilot: String?, node: String?, exitCode: Int?, cpuSeconds: Double?,
-                maxRSS: ByteCount?, outputs: [StoredFile], timings: StepTimings? = nil, history: [JobEvent]) {
+                maxRSS: ByteCount?, outputs: [StoredFile], timings: StepTimings? = nil, history: [JobEvent],
+                attempts: [AttemptOutcome] = []) {
+        self.attempts = attempts
         self.status = status
         self.spec = spec
         self.pilot = pilot
@@ -106,6 +111,50 @@ public struct JobDescription: Sendable, Codable, Equatable {
         self.outputs = outputs
         self.timings = timings
         self.history = history
+    }
+}
+
+/// What one attempt of a job came to: where it ran, how it ended, its
+/// figures and the files it stored.
+public struct AttemptOutcome: Sendable, Codable, Equatable {
+    public var attempt: Int
+    /// Its last state: final for an ended attempt, the job's state for the current one.
+    public var state: JobState
+    public var queue: String?
+    public var pilot: String?
+    public var node: String?
+    public var exitCode: Int?
+    public var errorCode: Int?
+    public var errorDiag: String?
+    public var cpuSeconds: Double?
+    public var maxRSS: ByteCount?
+    public var outputs: [StoredFile]
+    public var timings: StepTimings?
+    /// When it ended; nil while it runs.
+    public var endedAt: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case attempt, state, queue, pilot, node, outputs, timings
+        case exitCode = "exit_code", errorCode = "error_code", errorDiag = "error_diag", cpuSeconds = "cpu_seconds",
+             maxRSS = "max_rss", endedAt = "ended_at"
+    }
+
+    public init(attempt: Int, state: JobState, queue: String?, pilot: String?, node: String?, exitCode: Int?, errorCode: Int?,
+                errorDiag: String?, cpuSeconds: Double?, maxRSS: ByteCount?, outputs: [StoredFile], timings: StepTimings?,
+                endedAt: Double?) {
+        self.attempt = attempt
+        self.state = state
+        self.queue = queue
+        self.pilot = pilot
+        self.node = node
+        self.exitCode = exitCode
+        self.errorCode = errorCode
+        self.errorDiag = errorDiag
+        self.cpuSeconds = cpuSeconds
+        self.maxRSS = maxRSS
+        self.outputs = outputs
+        self.timings = timings
+        self.endedAt = endedAt
     }
 }
 

@@ -24,8 +24,14 @@ struct JobRecovery {
             let entry = claim.entry
             let lease: String
             do {
-                lease = try await client.recover(RecoverRequest(jobID: entry.jobID, attempt: entry.attempt, queue: entry.queue,
-                                                                node: node, pilot: pilot)).lease
+                let recovered = try await client.recover(RecoverRequest(jobID: entry.jobID, attempt: entry.attempt, lease: entry.lease ?? "",
+                                                                        queue: entry.queue, node: node, pilot: pilot))
+                guard recovered.command != .kill else {
+                    log.info("job \(entry.jobID) was killed while it waited for recovery; removing its files")
+                    area.remove(claim)
+                    continue
+                }
+                lease = recovered.lease
             } catch .refused(let status, let message) {
                 // The job ended meanwhile (holding timeout, killed): its files are of no use.
                 log.info("recovery of job \(entry.jobID) refused (\(status)): \(message); removing its files")

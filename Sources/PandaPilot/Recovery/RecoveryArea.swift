@@ -26,6 +26,8 @@ struct RecoveryArea {
     struct Entry: Codable, Sendable {
         let jobID: Int64
         let attempt: Int
+        /// The lease the attempt ran under: the server's proof the files are that attempt's.
+        var lease: String? = nil
         let queue: String
         var files: [OutgoingFile]
     }
@@ -50,7 +52,7 @@ struct RecoveryArea {
             try manager.moveItem(atPath: file.path, toPath: moved.path)
             kept.append(moved)
         }
-        let entry = Entry(jobID: job.id, attempt: job.attempt, queue: queue, files: kept.map { file in
+        let entry = Entry(jobID: job.id, attempt: job.attempt, lease: job.lease, queue: queue, files: kept.map { file in
             var relative = file
             relative.path = file.lfn
             return relative

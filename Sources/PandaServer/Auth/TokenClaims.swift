@@ -1,4 +1,5 @@
 import PandaCore
+import PandaStore
 
 /// What a token lets its holder do.
 public enum Scope: String, Sendable, Codable, CaseIterable {
@@ -27,21 +28,31 @@ public struct TokenClaims: Sendable, Codable, Equatable {
     /// Queues the token is limited to (pilot: exactly one; factory: its queues).
     public var queues: [String]
     public var issuedAt: Int64
+    /// Not valid before this time (nil: from `issuedAt`).
+    public var notBefore: Int64?
     public var expiresAt: Int64
-    /// A unique id, for the log.
+    /// A unique id: what the log names and what revocation denies.
     public var id: String
+    /// Who signed it; the server accepts only its own (`TokenClaims.issuer`).
+    public var issuer: String
+
+    /// The issuer every panda server signs as.
+    public static let issuer = "panda"
 
     enum CodingKeys: String, CodingKey {
-        case subject = "sub", scope, queues, issuedAt = "iat", expiresAt = "exp", id = "jti"
+        case subject = "sub", scope, queues, issuedAt = "iat", notBefore = "nbf", expiresAt = "exp", id = "jti", issuer = "iss"
     }
 
-    public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, id: String = RandomHex.make(bits: 64)) {
+    public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, notBefore: Int64? = nil,
+                id: String = RandomHex.make(bits: 64), issuer: String = TokenClaims.issuer) {
         self.subject = subject
         self.scope = scope
         self.queues = queues
         self.issuedAt = issuedAt
+        self.notBefore = notBefore
         self.expiresAt = expiresAt
         self.id = id
+        self.issuer = issuer
     }
 
     public init(from decoder: Decoder) throws {
@@ -50,13 +61,22 @@ public struct TokenClaims: Sendable, Codable, Equatable {
         scope = try c.decode(Scope.self, forKey: .scope)
         queues = try c.decodeIfPresent([String].self, forKey: .queues) ?? []
         issuedAt = try c.decode(Int64.self, forKey: .issuedAt)
+        notBefore = try c.decodeIfPresent(Int64.self, forKey: .notBefore)
         expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
         id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
+        issuer = try c.decodeIfPresent(String.self, forKey: .issuer) ?? ""
     }
 
     /// Whether the token covers this queue (an empty list covers all, for
     /// scopes that are not about queues).
     public func covers(queue: String) -> Bool {
         queues.isEmpty ? scope == .admin || scope == .read : queues.contains(queue)
+    }
+}
+
+extension TokenClaims {
+    /// What the store keeps of a token it issued, for `panda token list`.
+    public var issued: IssuedToken {
+        IssuedToken(id: id, subject: subject, scope: scope.rawValue, queues: queues, issuedAt: issuedAt, expiresAt: expiresAt)
     }
 }

@@ -28,7 +28,13 @@ public struct TokenSigner: Sendable {
         return body + "." + Self.base64URL(Data(signature))
     }
 
-    /// The claims of a token this server signed that has not expired.
+    /// Clocks of the hosts that mint and check tokens may differ this much.
+    static let clockSkew: Int64 = 60
+
+    /// The claims of a token this server signed that is valid now: signed
+    /// with this key, by panda (`iss`), with an id (`jti`, what revocation
+    /// names), issued (`iat`) and valid from (`nbf`) no later than now, not
+    /// expired (`exp`). Revocation is checked by the caller (`VerifiedTokens`).
     public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> TokenClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Self.decodeBase64URL(parts[0]),
@@ -48,6 +54,15 @@ public struct TokenSigner: Sendable {
             claims = try JSONDecoder().decode(TokenClaims.self, from: payload)
         } catch {
             throw .malformed("claims are not panda's: \(error)")
+        }
+        guard claims.issuer == TokenClaims.issuer else {
+            throw .malformed("issuer '\(claims.issuer)' is not \(TokenClaims.issuer)")
+        }
+        guard !claims.id.isEmpty else { throw .malformed("no token id (jti)") }
+        let seconds = Int64(now.timeIntervalSince1970)
+        let validFrom = max(claims.issuedAt, claims.notBefore ?? claims.issuedAt)
+        guard validFrom <= seconds + Self.clockSkew else {
+            throw .notYetValid(from: Date(timeIntervalSince1970: Double(validFrom)))
         }
         guard Double(claims.expiresAt) > now.timeIntervalSince1970 else {
             throw .expired(at: Date(timeIntervalSince1970: Double(claims.expiresAt)))
@@ -80,12 +95,18 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     case badSignature
     case expired(at: Date)
+    /// Issued in the future, or its `nbf` is still ahead.
+    case notYetValid(from: Date)
+    /// On the deny list (`panda token revoke`).
+    case revoked(id: String)
 
     public var description: String {
         switch self {
         case .malformed(let why): return "malformed token: \(why)"
         case .badSignature: return "token signature does not match this server's key"
         case .expired(let at): return "token expired at \(ISO8601DateFormatter().string(from: at))"
+        case .notYetValid(let from): return "token is not valid before \(ISO8601DateFormatter().string(from: from))"
+        case .revoked(let id): return "token \(id) was revoked"
         }
     }
 }

@@ -31,7 +31,9 @@ extension ServerContext {
             let lifetime = min(max(asked, 60), 31 * 86_400)
             let claims = TokenClaims(subject: "pilot@\(factory.subject)", scope: .pilot, queues: [queue.name],
                                      issuedAt: now, expiresAt: now + lifetime)
-            return JSONReply.success(PilotTokenResult(token: try signer.sign(claims), expiresAt: claims.expiresAt))
+            let token = try signer.sign(claims)
+            try await store.recordToken(claims.issued)
+            return JSONReply.success(PilotTokenResult(token: token, expiresAt: claims.expiresAt))
         }
         router.post("/api/v1/factory/report_pilots") { request, context in
             let factory = try context.require(.factory)

@@ -8,8 +8,9 @@ extension ServerContext {
     func registerJobRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/job/submit") { request, context in
             let caller = try context.require(.submit)
+            let key = try request.requestKey(route: "job/submit", caller: caller)
             let submission = try await body.decode(SubmitRequest.self, from: request)
-            return JSONReply.success(try await submit(submission, owner: caller.subject))
+            return JSONReply.success(try await submit(submission, owner: caller.subject, key: key))
         }
         router.post("/api/v1/job/get_status") { request, context in
             let caller = try context.require(.submit, .read)
@@ -37,7 +38,9 @@ extension ServerContext {
         }
     }
 
-    func submit(_ submission: SubmitRequest, owner: String) async throws -> SubmitResult {
+    /// Brokers and stores the jobs; `key` makes a retried request return the
+    /// jobs its first attempt stored instead of storing them again.
+    func submit(_ submission: SubmitRequest, owner: String, key: RequestKey? = nil) async throws -> SubmitResult {
         let limit = configuration.server.limits.jobsPerRequest
         guard !submission.jobs.isEmpty else { throw APIError(.badRequest, "jobs is empty") }
         guard submission.jobs.count <= limit else {
@@ -67,7 +70,7 @@ extension ServerContext {
                 throw APIError(.badRequest, "jobs[\(index)]: \(reason)")
             }
         }
-        return SubmitResult(jobs: try await store.submit(jobs, now: Self.now))
+        return SubmitResult(jobs: try await store.submit(jobs, key: key, now: Self.now))
     }
 
     /// The job at the queue brokerage chose, with the resources it will be matched on.

@@ -8,6 +8,7 @@ extension ServerContext {
     func registerPilotRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/pilot/acquire_jobs") { request, context in
             let pilot = try context.require(.pilot)
+            let key = try request.requestKey(route: RequestKey.claimRoute, caller: pilot)
             let ask = try await body.decode(AcquireRequest.self, from: request)
             guard pilot.covers(queue: ask.queue) else {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")
@@ -21,29 +22,29 @@ extension ServerContext {
                 let started = ContinuousClock.now
                 let claimed = try await store.claim(ClaimRequest(
                     queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject, cores: ask.cores,
-                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), now: Self.now)
+                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), key: key, now: Self.now)
                 metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
                 let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
             }
         }
         router.post("/api/v1/pilot/update_job") { request, context in
-            _ = try context.require(.pilot)
+            let pilot = try context.require(.pilot)
             let update = try await body.decode(JobUpdate.self, from: request)
             return try await shedder.admit {
                 do throws(StoreError) {
-                    return JSONReply.success(try await store.update(update, now: Self.now))
+                    return JSONReply.success(try await store.update(update, queues: pilot.pilotQueues, now: Self.now))
                 } catch {
                     throw APIError(error)
                 }
             }
         }
         router.post("/api/v1/pilot/update_jobs_bulk") { request, context in
-            _ = try context.require(.pilot)
+            let pilot = try context.require(.pilot)
             let updates = try await body.decode(BulkUpdateRequest.self, from: request).updates
             guard updates.count <= 1000 else { throw APIError(.contentTooLarge, "at most 1000 updates per request") }
             return try await shedder.admit {
-                let results = try await store.updateMany(updates, now: Self.now)
+                let results = try await store.updateMany(updates, queues: pilot.pilotQueues, now: Self.now)
                 let items = zip(updates, results).map { update, result in
                     switch result {
                     case .success(let reply):
@@ -70,4 +71,11 @@ extension ServerContext {
             containerCommand: queue.containerCommand, writeTo: writeTo, copytools: queue.copytools,
             defaultDestination: queue.writeTo)
     }
+}
+
+extension TokenClaims {
+    /// The queues whose jobs this token may report on: a pilot token's one
+    /// queue; nil (every queue) for an operator. The store checks each job
+    /// against it in the same transaction that reads the job.
+    var pilotQueues: [String]? { scope == .admin ? nil : queues }
 }

@@ -6,7 +6,10 @@ extension ServerContext {
     func registerTaskRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/task/submit") { request, context in
             let caller = try context.require(.submit)
-            let submission = try await body.decode(TaskSubmitRequest.self, from: request)
+            let key = try request.requestKey(route: "task/submit", caller: caller)
+            var submission = try await body.decode(TaskSubmitRequest.self, from: request)
+            // request_id in the body is this call's idempotency key, as the header is.
+            submission.requestID = submission.requestID ?? key?.key
             return JSONReply.success(try await submitTask(submission, owner: caller.subject))
         }
         router.post("/api/v1/task/get_status") { request, context in

@@ -33,12 +33,7 @@ final class GroupCommitWriter: Sendable {
             let item = PendingWrite(
                 run: { db in
                     do {
-                        var result: T?
-                        try db.inSavepoint {
-                            result = try body(db)
-                            return .commit
-                        }
-                        let value = result!
+                        let value = try Self.inSavepoint(db, body)
                         return { continuation.resume(returning: value) }
                     } catch {
                         return { continuation.resume(throwing: error) }
@@ -57,6 +52,28 @@ final class GroupCommitWriter: Sendable {
             }
             waiter?.resume()
         }
+    }
+
+    /// Several writes that travel together (one request's reports), each in
+    /// its own savepoint inside the batch: one that throws is rolled back
+    /// alone and its result is the error, while the others commit.
+    func writeEach<T: Sendable>(_ bodies: [@Sendable (Database) throws -> T]) async throws -> [Result<T, Error>] {
+        try await write { db in
+            bodies.map { body in Result { try Self.inSavepoint(db, body) } }
+        }
+    }
+
+    /// Runs `body` in a savepoint that any error it throws rolls back
+    /// entirely — a refusal found after some statements ran undoes them too —
+    /// so a write is applied whole or not at all, by construction. Refusals
+    /// are therefore thrown (typed), never returned as values.
+    static func inSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body(db)
+            return .commit
+        }
+        return result!
     }
 
     /// Commits batches until `stop()`, then commits what is left.

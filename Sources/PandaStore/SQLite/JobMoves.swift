@@ -20,6 +20,13 @@ struct CurrentJob {
                    lease: lease, command: command, owner: owner, outputDataset: outputDataset)
     }
 
+    /// A pilot token acts only on jobs of its queue: checked before the
+    /// lease, so a foreign pilot learns nothing about the attempt.
+    func check(in queues: [String]?) throws {
+        guard let queues, !queues.contains(queue) else { return }
+        throw StoreError.forbidden("job \(id) is of queue \(queue); this token is for \(queues.isEmpty ? "no queue" : queues.joined(separator: ", "))")
+    }
+
     static func fetch(_ db: Database, id: Int64) throws -> CurrentJob? {
         let statement = try db.cachedStatement(sql: """
             SELECT queue, state, attempt, max_attempts, lease, command, owner, out_dataset FROM jobs WHERE id = ?
@@ -65,11 +72,10 @@ enum JobMoves {
     static func fail(_ db: Database, job: CurrentJob, code: ErrorCode, diagnostic: String?, now: Double) throws -> JobState {
         try record(db, job: job, to: .failed, now: now, reason: diagnostic ?? code.text, errorCode: code.number, lease: job.lease)
         if code.isRetryable, job.attempt < job.maxAttempts, job.command == nil {
+            try keepOutcome(db, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, now: now)
             try db.cachedStatement(sql: """
-                UPDATE jobs SET state = 'activated', attempt = attempt + 1, lease = NULL, command = NULL, pilot = NULL,
-                    node = NULL, heartbeat_at = NULL, state_changed_at = ?, error_code = ?, error_diag = ?
-                WHERE id = ?
-                """).execute(arguments: [now, code.number, diagnostic ?? code.text, job.id])
+                UPDATE jobs SET state = 'activated', attempt = attempt + 1, \(cleanAttempt), state_changed_at = ? WHERE id = ?
+                """).execute(arguments: [now, job.id])
             try record(db, job: job.moved(to: .failed), attempt: job.attempt + 1, to: .activated, now: now,
                        reason: "attempt \(job.attempt + 1) of \(job.maxAttempts) after \(code.name)")
             return .activated
@@ -83,14 +89,36 @@ enum JobMoves {
     /// Starts a new attempt of an ended job as activated (a retry its owner
     /// asked for); it gets at least that one attempt more than it had.
     static func restart(_ db: Database, job: CurrentJob, at queue: String, now: Double, reason: String) throws {
+        try keepOutcome(db, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, now: now)
         try db.cachedStatement(sql: """
             UPDATE jobs SET state = 'activated', queue = ?, attempt = attempt + 1, max_attempts = max(max_attempts, attempt + 1),
-                lease = NULL, command = NULL, pilot = NULL, node = NULL, heartbeat_at = NULL, state_changed_at = ?
+                \(cleanAttempt), state_changed_at = ?
             WHERE id = ?
             """).execute(arguments: [queue, now, job.id])
         try appendEvent(db, job: job.id, attempt: job.attempt + 1, state: .activated, now: now, reason: reason, errorCode: nil, lease: nil)
         try count(db, queue: job.queue, state: job.state, by: -1)
         try count(db, queue: queue, state: .activated, by: 1)
+    }
+
+    /// Everything on the job row that belongs to one attempt, cleared when the
+    /// next begins: a new attempt never shows the last one's exit code,
+    /// figures, outputs, timings or error. Both ways a new attempt begins
+    /// (`fail` with attempts left, `restart`) use it, after `keepOutcome`.
+    static let cleanAttempt = """
+        lease = NULL, command = NULL, pilot = NULL, node = NULL, heartbeat_at = NULL, exit_code = NULL, cpu_seconds = NULL,
+        max_rss = NULL, outputs = NULL, timings = NULL, error_code = NULL, error_diag = NULL
+        """
+
+    /// Keeps the ending attempt's outcome, as the job row has it, in the
+    /// job's attempt records (`errorCode`/`errorDiag` when the row does not
+    /// carry them yet).
+    static func keepOutcome(_ db: Database, job: Int64, ended state: JobState, errorCode: Int?, errorDiag: String?, now: Double) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO job_attempts (job_id, attempt, state, queue, pilot, node, exit_code, error_code, error_diag,
+                cpu_seconds, max_rss, outputs, timings, ended_at)
+            SELECT id, attempt, ?, queue, pilot, node, exit_code, coalesce(?, error_code), coalesce(?, error_diag),
+                cpu_seconds, max_rss, outputs, timings, ? FROM jobs WHERE id = ?
+            """).execute(arguments: [state.rawValue, errorCode, errorDiag, now, job])
     }
 
     /// Ends the job as cancelled (killed).

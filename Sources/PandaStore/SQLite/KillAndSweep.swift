@@ -44,6 +44,8 @@ extension SQLiteJobStore {
                 }
             }
         }
+        try purgeTokens(db, now: now)
+        try RequestKeys.purge(db, now: now)
         return report
     }
 }

@@ -38,9 +38,30 @@ extension SQLiteJobStore {
             """, arguments: [id]).map { event in
             JobEvent(attempt: event[0], state: JobState(rawValue: event[1]) ?? .failed, at: event[2], reason: event[3], errorCode: event[4])
         }
+        let maxRSS = (row[18] as Int64?).map { ByteCount(bytes: $0) }
+        let current = AttemptOutcome(
+            attempt: status.attempt, state: status.state, queue: status.queue, pilot: row[14], node: row[15], exitCode: row[16],
+            errorCode: status.errorCode, errorDiag: status.errorDiag, cpuSeconds: row[17], maxRSS: maxRSS, outputs: outputs,
+            timings: timings, endedAt: status.state.isFinal ? status.stateChangedAt : nil)
         return JobDescription(status: status, spec: spec, pilot: row[14], node: row[15], exitCode: row[16],
-                              cpuSeconds: row[17], maxRSS: (row[18] as Int64?).map { ByteCount(bytes: $0) },
-                              outputs: outputs, timings: timings, history: history)
+                              cpuSeconds: row[17], maxRSS: maxRSS, outputs: outputs, timings: timings, history: history,
+                              attempts: try earlierAttempts(db, id: id, before: status.attempt) + [current])
+    }
+
+    /// The outcomes of the attempts before the current one.
+    static func earlierAttempts(_ db: Database, id: Int64, before attempt: Int) throws -> [AttemptOutcome] {
+        let decoder = JSONDecoder()
+        return try Row.fetchAll(db, sql: """
+            SELECT attempt, state, queue, pilot, node, exit_code, error_code, error_diag, cpu_seconds, max_rss, outputs, timings, ended_at
+            FROM job_attempts WHERE job_id = ? AND attempt < ? ORDER BY attempt
+            """, arguments: [id, attempt]).map { row in
+            AttemptOutcome(
+                attempt: row[0], state: JobState(rawValue: row[1]) ?? .failed, queue: row[2], pilot: row[3], node: row[4],
+                exitCode: row[5], errorCode: row[6], errorDiag: row[7], cpuSeconds: row[8],
+                maxRSS: (row[9] as Int64?).map { ByteCount(bytes: $0) },
+                outputs: try (row[10] as String?).map { try decoder.decode([StoredFile].self, from: Data($0.utf8)) } ?? [],
+                timings: try (row[11] as String?).map { try decoder.decode(StepTimings.self, from: Data($0.utf8)) }, endedAt: row[12])
+        }
     }
 
     /// Newest first, by id, with keyset paging: a page costs the same however deep it is.

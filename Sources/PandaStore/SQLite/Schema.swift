@@ -136,6 +136,63 @@ enum Schema {
                 CREATE UNIQUE INDEX tasks_request ON tasks(owner, request_id) WHERE request_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v6 issued tokens and their deny list") { db in
+            try db.execute(sql: """
+                -- Every token the server signed (its claims, never its text), and when it was revoked.
+                CREATE TABLE tokens (
+                    id TEXT PRIMARY KEY,
+                    subject TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    queues TEXT NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    revoked_at REAL
+                );
+                -- The server polls for revocations newer than its last look.
+                CREATE INDEX tokens_revoked ON tokens(revoked_at) WHERE revoked_at IS NOT NULL;
+                CREATE INDEX tokens_expiry ON tokens(expires_at);
+                """)
+        }
+        migrator.registerMigration("v7 idempotency keys for retried requests") { db in
+            try db.execute(sql: """
+                -- The answer each keyed request got, so a retry gets it again instead of a second effect.
+                CREATE TABLE request_keys (
+                    caller TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    reply TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    PRIMARY KEY (caller, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX request_keys_at ON request_keys(at);
+                -- task/submit's request ids move here: one mechanism for every keyed request.
+                INSERT INTO request_keys (caller, key, route, reply, at)
+                    SELECT owner, request_id, 'task/submit', CAST(id AS TEXT), created_at FROM tasks WHERE request_id IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v8 per-attempt outcomes") { db in
+            try db.execute(sql: """
+                -- What each ended attempt left behind, kept when the job starts its next attempt
+                -- (the job row then starts clean: no exit code, figures, outputs or timings of the last one).
+                CREATE TABLE job_attempts (
+                    job_id INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    pilot TEXT,
+                    node TEXT,
+                    exit_code INTEGER,
+                    error_code INTEGER,
+                    error_diag TEXT,
+                    cpu_seconds REAL,
+                    max_rss INTEGER,
+                    outputs TEXT,
+                    timings TEXT,
+                    ended_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, attempt)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

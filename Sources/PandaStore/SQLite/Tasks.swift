@@ -4,19 +4,21 @@ import PandaCore
 
 extension SQLiteJobStore {
     static func insertTask(_ db: Database, _ task: NewTask, spec: String, jobs: [NewJob], jobSpecs: [String], now: Double) throws -> Int64 {
-        if let request = task.requestID, let earlier = try taskID(db, owner: task.owner, requestID: request) { return earlier }
+        let key = task.requestID.map { RequestKey(caller: task.owner, key: $0, route: "task/submit") }
+        if let earlier = try RequestKeys.earlier(db, key), let id = Int64(earlier) { return id }
         if let name = task.spec.outputDataset { try Catalogue.newDataset(db, name: name, owner: task.owner, now: now) }
         let inputs = String(decoding: try JSONEncoder().encode(task.spec.inputDatasets), as: UTF8.self)
         try db.execute(sql: """
-            INSERT INTO tasks (name, owner, in_ds, out_ds, jobs, spec, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [task.spec.name, task.owner, inputs, task.spec.outputDataset, jobs.count, spec, task.requestID, now])
+            INSERT INTO tasks (name, owner, in_ds, out_ds, jobs, spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [task.spec.name, task.owner, inputs, task.spec.outputDataset, jobs.count, spec, now])
         let id = db.lastInsertedRowID
+        try RequestKeys.remember(db, key, reply: String(id), now: now)
         _ = try insert(db, jobs, specs: jobSpecs, taskID: id, now: now)
         return id
     }
 
     static func taskID(_ db: Database, owner: String, requestID: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM tasks WHERE owner = ? AND request_id = ?", arguments: [owner, requestID])
+        try RequestKeys.earlier(db, RequestKey(caller: owner, key: requestID, route: "task/submit")).flatMap { Int64($0) }
     }
 
     static func jobsByQueue(_ db: Database, task: Int64) throws -> [String: Int] {

@@ -7,9 +7,10 @@ extension SQLiteJobStore {
     /// is about the current attempt under its lease (or repeats an earlier
     /// attempt's final report, which is acknowledged and ignored); a final job
     /// accepts only the same final report again; the move is in the table.
-    static func apply(_ db: Database, _ update: JobUpdate, now: Double) throws(StoreError) -> UpdateReply {
+    static func apply(_ db: Database, _ update: JobUpdate, queues: [String]? = nil, now: Double) throws(StoreError) -> UpdateReply {
         do {
             guard let job = try CurrentJob.fetch(db, id: update.jobID) else { throw StoreError.notFound(update.jobID) }
+            try job.check(in: queues)
             guard update.attempt == job.attempt, update.lease == job.lease else {
                 if let final = try finalState(db, job: job.id, attempt: update.attempt, lease: update.lease), final == update.state {
                     return UpdateReply(state: final, command: nil)

@@ -110,6 +110,10 @@ struct ShowCommand: AsyncParsableCommand {
         if let log = job.outputs.first(where: \.isLog) {
             field("log", "\(log.url)  (panda logs \(status.id))")
         }
+        if !job.attempts.isEmpty {
+            lines.append("  attempts:")
+            for attempt in job.attempts { lines.append("    " + outcome(attempt)) }
+        }
         lines.append("  history:")
         for event in job.history {
             let error = event.errorCode.map { " [\($0)]" } ?? ""
@@ -117,5 +121,23 @@ struct ShowCommand: AsyncParsableCommand {
                          + "\(event.reason.map { " " + $0 } ?? "")\(error)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One attempt on one line: `#2  failed  node7  exit 1  [1305 ...]  cpu 3.1 s  rss 210 MB  2 files, log`.
+    static func outcome(_ attempt: AttemptOutcome) -> String {
+        var parts = ["#\(attempt.attempt)", attempt.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)]
+        if let queue = attempt.queue { parts.append(queue) }
+        if let node = attempt.node { parts.append(node) }
+        if let exit = attempt.exitCode { parts.append("exit \(exit)") }
+        let error = errorText(code: attempt.errorCode, diagnostic: attempt.errorDiag)
+        if !error.isEmpty { parts.append("[\(error)]") }
+        if let cpu = attempt.cpuSeconds { parts.append(String(format: "cpu %.1f s", cpu)) }
+        if let rss = attempt.maxRSS { parts.append("rss \(rss)") }
+        let files = attempt.outputs.filter { !$0.isLog }.count
+        if files > 0 || attempt.outputs.contains(where: \.isLog) {
+            parts.append("\(files) file\(files == 1 ? "" : "s")" + (attempt.outputs.contains(where: \.isLog) ? ", log" : ""))
+        }
+        if let ended = attempt.endedAt { parts.append("ended \(localTime(ended))") }
+        return parts.joined(separator: "  ")
     }
 }

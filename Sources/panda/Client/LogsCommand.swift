@@ -9,7 +9,10 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
         abstract: "Fetch a job's log tarball from its storage and list, print or extract it.",
-        discussion: "The tarball holds the payload's stdout and stderr and the pilot's log for the job.")
+        discussion: """
+            The tarball holds the payload's stdout and stderr and the pilot's log for the job's \
+            current attempt; --attempt N shows an earlier attempt's (panda show lists them).
+            """)
 
     @Argument(help: ArgumentHelp("The job id.", valueName: "job"))
     var job: Int64
@@ -20,15 +23,25 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Extract the tarball into this directory.", valueName: "dir"))
     var extract: String?
 
+    @Option(help: ArgumentHelp("The attempt whose log to fetch (default: the current one).", valueName: "n"))
+    var attempt: Int?
+
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
         let settings = try client.settings()
         let api = try client.client(settings)
         let description = try await client.call { () throws(ClientError) in try await api.describe(job) }
-        guard let log = description.outputs.first(where: \.isLog) else {
-            printError("panda: job \(job) has no stored log tarball (it is \(description.status.state.rawValue); "
-                       + "a log is stored when the job ends after its payload ran)")
+        let wanted = attempt ?? description.status.attempt
+        guard let outcome = description.attempts.first(where: { $0.attempt == wanted }) else {
+            printError("panda: job \(job) has no attempt \(wanted) (it is at attempt \(description.status.attempt))")
+            throw ExitCode(1)
+        }
+        guard let log = outcome.outputs.first(where: \.isLog) else {
+            let earlier = description.attempts.last { $0.attempt < wanted && $0.outputs.contains(where: \.isLog) }
+            printError("panda: attempt \(wanted) of job \(job) has no stored log tarball (it is \(outcome.state.rawValue); "
+                       + "a log is stored when an attempt ends after its payload ran)"
+                       + (earlier.map { "; attempt \($0.attempt) has one: panda logs \(job) --attempt \($0.attempt)" } ?? ""))
             throw ExitCode(1)
         }
         let scratch = NSTemporaryDirectory() + "panda-logs-\(job)-\(UUID().uuidString.prefix(8))"

@@ -125,19 +125,27 @@ struct PilotStorageTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: area)) ?? []).isEmpty)
     }
 
-    @Test("recovery needs the job's queue and a holding job: anything else is refused")
+    @Test("recovery needs the job's queue, the attempt's lease and a holding job: anything else is refused")
     func recoveryRefusals() async throws {
         let site = try PilotSite(queues: ["RQ: { write_to: LOCAL, copytools: [cp], heartbeat: 1s, maxrss: 1GB, maxwdir: 1GB }",
                                           "OTHER: { write_to: LOCAL, copytools: [cp], maxrss: 1GB, maxwdir: 1GB }"])
         defer { site.cleanUp() }
         let id = try await site.submit([shellJob("true", queue: "RQ")])[0]
         let token = try #require(site.pilotTokens["RQ"])
+        let job = try #require(try await site.server.acquire(token: token, queue: "RQ"))
+        #expect(job.id == id)
+        let noLease = try await site.server.post("/api/v1/pilot/recover_job", token: token,
+                                                 json: ["job_id": id, "attempt": 1, "queue": "RQ", "node": "n"])
+        #expect(noLease.status == 400, "a guessed job id alone is no proof")
+        let guessed = try await site.server.post("/api/v1/pilot/recover_job", token: token,
+                                                 json: ["job_id": id, "attempt": 1, "lease": "0123456789abcdef", "queue": "RQ", "node": "n"])
+        #expect(guessed.status == 409)
         let notHolding = try await site.server.post("/api/v1/pilot/recover_job", token: token,
-                                                    json: ["job_id": id, "attempt": 1, "queue": "RQ", "node": "n"])
+                                                    json: ["job_id": id, "attempt": 1, "lease": job.lease, "queue": "RQ", "node": "n"])
         #expect(notHolding.status == 409)
         #expect(notHolding.message.contains("not holding"))
         let otherQueue = try await site.server.post("/api/v1/pilot/recover_job", token: token,
-                                                    json: ["job_id": id, "attempt": 1, "queue": "OTHER", "node": "n"])
+                                                    json: ["job_id": id, "attempt": 1, "lease": job.lease, "queue": "OTHER", "node": "n"])
         #expect(otherQueue.status == 403)
     }
 }

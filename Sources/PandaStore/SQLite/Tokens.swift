@@ -1,0 +1,60 @@
+import GRDB
+
+extension SQLiteJobStore {
+    public func recordToken(_ token: IssuedToken) async throws {
+        try await storeErrors {
+            try await writer.write { db in
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO tokens (id, subject, scope, queues, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [token.id, token.subject, token.scope, token.queues.joined(separator: ","), token.issuedAt, token.expiresAt])
+            }
+        }
+    }
+
+    public func revokeToken(id: String, expiresAt: Int64?, now: Double) async throws -> Bool {
+        try await storeErrors {
+            try await writer.write { db in
+                try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id])
+                if db.changesCount == 1 { return true }
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tokens WHERE id = ?", arguments: [id]) == nil else { return false }
+                try db.execute(sql: """
+                    INSERT INTO tokens (id, subject, scope, queues, issued_at, expires_at, revoked_at) VALUES (?, '', '', '', 0, ?, ?)
+                    """, arguments: [id, expiresAt ?? Int64(now) + 366 * 86_400, now])
+                return true
+            }
+        }
+    }
+
+    public func issuedTokens(includeEnded: Bool, now: Double, limit: Int) async throws -> [IssuedToken] {
+        try await storeErrors {
+            try await pool.read { db in
+                let condition = includeEnded ? "" : "WHERE revoked_at IS NULL AND expires_at > ?"
+                let arguments: StatementArguments = includeEnded ? [limit] : [Int64(now), limit]
+                return try Row.fetchAll(db, sql: """
+                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at FROM tokens \(condition)
+                    ORDER BY issued_at DESC, id LIMIT ?
+                    """, arguments: arguments).map { row in
+                    IssuedToken(id: row[0], subject: row[1], scope: row[2],
+                                queues: (row[3] as String).split(separator: ",").map(String.init),
+                                issuedAt: row[4], expiresAt: row[5], revokedAt: row[6])
+                }
+            }
+        }
+    }
+
+    public func revokedTokens(since: Double, now: Double) async throws -> [RevokedToken] {
+        try await storeErrors {
+            try await pool.read { db in
+                try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT id, revoked_at, expires_at FROM tokens WHERE revoked_at >= ? AND expires_at > ? ORDER BY revoked_at
+                    """), arguments: [since, Int64(now)]).map { RevokedToken(id: $0[0], revokedAt: $0[1], expiresAt: $0[2]) }
+            }
+        }
+    }
+
+    /// Forgets tokens a week after they expired: verification refuses them
+    /// by their expiry alone, revoked or not.
+    static func purgeTokens(_ db: Database, now: Double) throws {
+        try db.cachedStatement(sql: "DELETE FROM tokens WHERE expires_at < ?").execute(arguments: [Int64(now) - 7 * 86_400])
+    }
+}
