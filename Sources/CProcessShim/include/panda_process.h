@@ -14,6 +14,9 @@ int panda_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from);
 /// prctl(PR_SET_DUMPABLE, 0): no core dumps, and /proc/PID/{environ,mem}
 /// closed to other processes of the same user.
 int panda_set_not_dumpable(void);
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (a payload's
+/// double-forked, setsid'd processes) are reparented to this process.
+int panda_set_child_subreaper(void);
 
 /// What panda_spawn_as starts: the same child posix_spawn would (its own
 /// process group, default signal dispositions, an empty mask, stdio to
