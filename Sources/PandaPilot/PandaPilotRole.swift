@@ -100,6 +100,8 @@ public struct PandaPilotRole: Sendable {
         var backoff = IdleBackoff()
         while trap.received == nil {
             if settings.once && jobsRun > 0 { break }
+            // A report the server missed goes before the next acquire (a readdir when there is none).
+            if jobsRun > 0 { await outbox.deliverPending() }
             let remaining = payloadDeadline - ContinuousClock.now
             guard remaining > .seconds(1) else {
                 log.info("batch slot nearly over; stopping")
@@ -137,7 +139,6 @@ public struct PandaPilotRole: Sendable {
             jobsRun += 1
             idleSince = ContinuousClock.now
             log.info("job \(job.id) done: \(outcome)")
-            await outbox.deliverPending()
         }
         // Undelivered final reports: keep trying while the slot lasts (at
         // most the server's default lost-heartbeat timeout), then leave them

@@ -62,10 +62,11 @@ public struct PilotSettings: Sendable {
 
     /// `$XDG_STATE_HOME/panda`, else `$HOME/.local/state/panda`: the same
     /// for every pilot of this user on this node, so the next one finds what
-    /// an earlier one left; without either, `WORKDIR/.panda-state`.
+    /// an earlier one left; without either (or a home this user cannot
+    /// write, as system users have), `WORKDIR/.panda-state`.
     public static func defaultStateDirectory(environment: [String: String], workArea: String) -> String {
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/panda" }
-        if let home = environment["HOME"], home.hasPrefix("/"), home != "/" { return home + "/.local/state/panda" }
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/"), access(state, W_OK) == 0 { return state + "/panda" }
+        if let home = environment["HOME"], home.hasPrefix("/"), home != "/", access(home, W_OK) == 0 { return home + "/.local/state/panda" }
         return workArea + "/.panda-state"
     }
 }

@@ -60,9 +60,12 @@ actor JobContact {
         }
     }
 
-    /// Ends the loop and waits for it, so no heartbeat follows the final report.
+    /// Ends the loop and waits for it, so no heartbeat follows the final
+    /// report. Cancelling wakes its sleep at once (a short job must not wait
+    /// out a tick); a request in flight still ends before this returns.
     func finish(_ loop: Task<Void, Never>) async {
         finished = true
+        loop.cancel()
         await loop.value
         await gate.run {}
     }
