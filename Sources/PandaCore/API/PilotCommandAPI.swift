@@ -1,7 +1,8 @@
 /// `pilot/get_command`: between heartbeats, a pilot asks whether the server
-/// holds a command (`kill`) for the attempt it runs. A read, so it costs the
-/// server far less than a heartbeat (an update, a durable write) and can be
-/// asked every minute to bound kill latency. The reply is an `UpdateReply`.
+/// holds a command (`kill`) for the attempt it runs. A read: about the same
+/// CPU as a heartbeat (docs/PERFORMANCE.md) but no durable write, no fsync
+/// and no place in the writer's queue before dispatches, so it can be asked
+/// every minute to bound kill latency. The reply is an `UpdateReply`.
 ///
 /// ```swift
 /// let reply = try await client.pollCommand(CommandPoll(jobID: 7, attempt: 1, lease: lease))

@@ -2,7 +2,7 @@ import Hummingbird
 import PandaCore
 import PandaStore
 
-/// `pilot/get_command`: the cheap question a pilot asks between heartbeats
+/// `pilot/get_command`: the question a pilot asks between heartbeats
 /// (every queue's `command_poll`), so `panda kill` reaches a payload within
 /// a minute or two without heartbeats — durable writes — that often. It
 /// reads one row from the reader pool and writes nothing.
