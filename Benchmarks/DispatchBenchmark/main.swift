@@ -8,6 +8,7 @@ import Foundation
 //   swift build -c release --product panda --product panda-dispatch-bench
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --task-jobs 10000,100000   (TaskSubmission.swift)
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --running-jobs 100000 --poll 60   (CommandPollBenchmark.swift)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -20,6 +21,8 @@ let pilotCount = Int(option("--pilots", "32")) ?? 32
 let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
 /// Task submission sizes; given alone, only tasks are measured.
 let taskJobCounts = option("--task-jobs", "").split(separator: ",").compactMap { Int($0) }
+/// Jobs held running for the command-poll measurement; given alone, only that is measured.
+let runningJobCounts = option("--running-jobs", "").split(separator: ",").compactMap { Int($0) }
 
 func run(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
@@ -58,6 +61,7 @@ final class BenchServer {
     var config: String { directory + "/panda.yaml" }
     private let process = Process()
     private(set) var connection: HTTPConnection!
+    var pid: Int32 { process.processIdentifier }
 
     init(queues: [String]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -160,11 +164,14 @@ func benchmark(jobs: Int) throws {
     if results.dispatched != jobs { print("  (dispatched \(results.dispatched) of \(jobs))") }
 }
 
-if taskJobCounts.isEmpty || arguments.contains("--jobs") {
+if (taskJobCounts.isEmpty && runningJobCounts.isEmpty) || arguments.contains("--jobs") {
     for jobs in jobCounts {
         try benchmark(jobs: jobs)
     }
 }
 for jobs in taskJobCounts {
     try benchmarkTask(jobs: jobs)
+}
+for jobs in runningJobCounts {
+    try benchmarkRunningJobs(jobs: jobs, pollSeconds: Double(option("--poll", "60")) ?? 60, seconds: Double(option("--seconds", "15")) ?? 15)
 }

@@ -27,3 +27,10 @@ CURLcode panda_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
 CURLcode panda_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+CURLcode panda_curl_setopt_progress(CURL *handle, panda_curl_progress_callback callback, void *userdata) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+    if (code == CURLE_OK) code = curl_easy_setopt(handle, CURLOPT_XFERINFODATA, userdata);
+    if (code == CURLE_OK) code = curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    return code;
+}

@@ -39,6 +39,11 @@ extension PandaClient {
         try await call("POST", "/api/v1/pilot/update_jobs_bulk", body: BulkUpdateRequest(updates: updates))
     }
 
+    /// The command the server holds for an attempt, between heartbeats.
+    public func pollCommand(_ poll: CommandPoll) async throws(ClientError) -> UpdateReply {
+        try await call("POST", "/api/v1/pilot/get_command", body: poll)
+    }
+
     public func queueInfo(_ queue: String) async throws(ClientError) -> QueueInfo {
         try await call("GET", "/api/v1/pilot/queue_info?queue=\(Self.queryEscaped(queue))")
     }

@@ -29,9 +29,9 @@ public struct PandaPilotRole: Sendable {
         let log = PilotLog(prefix: "pilot[\(getpid())]")
         let trap = SignalTrap()
         let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
-        let reporter = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api,
-                                   retry: RetryPolicy(rounds: 8, firstDelay: .seconds(2), maxDelay: .minutes(1)))
         let started = ContinuousClock.now
+        // Orphans of payloads (setsid, double fork) come to the pilot, which kills them at the end of each job.
+        if !ProcessTree.becomeSubreaper() { log.info("cannot become a child subreaper: \(String(cString: strerror(errno)))") }
         let queue: QueueInfo
         do {
             queue = try await client.queueInfo(settings.queue)
@@ -65,18 +65,43 @@ public struct PandaPilotRole: Sendable {
         log.info("on \(node.hostname) for queue \(settings.queue): \(node.cores) cores, \(node.memory) memory, "
                  + "\(node.disk) free in \(settings.workArea), lifetime \(lifetime)")
 
+        let outbox: FinalReportOutbox
+        let payloadUser: PayloadUserPool?
+        do {
+            try PrivateDirectory.ensure(settings.stateDirectory)
+            let directory = settings.stateDirectory + "/outbox/" + settings.queue
+            try PrivateDirectory.ensure(directory)
+            outbox = FinalReportOutbox(directory: directory, client: client, log: log)
+            payloadUser = try PayloadUserPool.claim(settings.payloadUsers, stateDirectory: settings.stateDirectory, host: node.hostname)
+        } catch {
+            log.info("cannot set up the pilot's state: \(error)")
+            return ExitStatus.setupFailed
+        }
+        if let payloadUser {
+            log.info("payloads run as \(payloadUser.identity)")
+        } else if !settings.payloadUsers.isEmpty {
+            log.info("pilot.payload_users is set, but this pilot cannot switch identity (not root, no CAP_SETUID/CAP_SETGID): "
+                     + "payloads run as the pilot's own user")
+        } else if geteuid() == 0 {
+            log.info("running as root without pilot.payload_user: payloads run as root and can read everything the pilot can")
+        }
+        // Reports earlier pilots could not deliver go first: a holding
+        // report must arrive before the recovery that needs it.
+        await outbox.deliverPending()
         let storage = StorageAccess(settings: settings.storage)
         await JobRecovery(client: client, area: RecoveryArea(root: settings.recoveryArea, queue: settings.queue),
                           stageOut: StageOut(storage: storage, retries: settings.transferRetries, log: log),
                           node: node.hostname, pilot: settings.pilotID, log: log).run()
 
-        let runner = JobRunner(settings: settings, client: client, reporter: reporter, storage: storage, log: log, trap: trap,
-                               payloadDeadline: payloadDeadline)
+        let runner = JobRunner(settings: settings, client: client, outbox: outbox, storage: storage, log: log, trap: trap,
+                               payloadDeadline: payloadDeadline, payloadUser: payloadUser?.identity)
         var jobsRun = 0
         var idleSince = ContinuousClock.now
         var backoff = IdleBackoff()
         while trap.received == nil {
             if settings.once && jobsRun > 0 { break }
+            // A report the server missed goes before the next acquire (a readdir when there is none).
+            if jobsRun > 0 { await outbox.deliverPending() }
             let remaining = payloadDeadline - ContinuousClock.now
             guard remaining > .seconds(1) else {
                 log.info("batch slot nearly over; stopping")
@@ -115,6 +140,11 @@ public struct PandaPilotRole: Sendable {
             idleSince = ContinuousClock.now
             log.info("job \(job.id) done: \(outcome)")
         }
+        // Undelivered final reports: keep trying while the slot lasts (at
+        // most the server's default lost-heartbeat timeout), then leave them
+        // for the next pilot.
+        await outbox.drain(until: min(slotEnd, ContinuousClock.now + .seconds(2 * 3600)), trap: trap)
+        withExtendedLifetime(payloadUser) {}
         log.info("exiting after \(jobsRun) job(s)")
         if let signal = trap.received { return ExitStatus.signalled + signal }
         return ExitStatus.done

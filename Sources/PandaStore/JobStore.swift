@@ -29,6 +29,8 @@ public protocol JobStore: TaskStore, CatalogueStore, TokenStore, Sendable {
     func recover(_ request: RecoverRequest, now: Double) async throws(StoreError) -> RecoverResult
     /// Several reports in one durable step; each succeeds or fails on its own.
     func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>]
+    /// A pilot's poll between heartbeats: the command for its attempt, read without writing.
+    func pendingCommand(_ poll: CommandPoll) async throws(StoreError) -> PendingCommand
     /// Cancels jobs not yet dispatched; asks pilots to kill the others.
     /// `owner` limits the jobs to that owner's (nil: any job).
     func kill(_ ids: [Int64], owner: String?, now: Double) async throws -> [KillResult]

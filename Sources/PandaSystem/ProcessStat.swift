@@ -11,6 +11,7 @@ public struct ProcessStat: Sendable, Equatable {
     public let pid: pid_t
     /// The state letter: R, S, D, Z, T…
     public let state: Character
+    public let parent: pid_t
     public let group: pid_t
     public let residentPages: Int64
 
@@ -20,11 +21,13 @@ public struct ProcessStat: Sendable, Equatable {
     public init?(pid: pid_t) {
         // SmallFile, not Foundation: /proc files report size 0 (see SmallFile).
         guard let text = SmallFile.text("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        // After "(name)", which may itself hold spaces: 0 state, 2 process group, 21 RSS pages.
+        // After "(name)", which may itself hold spaces: 0 state, 1 parent, 2 process group, 21 RSS pages.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 21, let state = fields[0].first, let group = pid_t(fields[2]), let pages = Int64(fields[21]) else { return nil }
+        guard fields.count > 21, let state = fields[0].first, let parent = pid_t(fields[1]), let group = pid_t(fields[2]),
+              let pages = Int64(fields[21]) else { return nil }
         self.pid = pid
         self.state = state
+        self.parent = parent
         self.group = group
         self.residentPages = pages
     }

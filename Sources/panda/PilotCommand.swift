@@ -15,8 +15,12 @@ struct PilotCommand: AsyncParsableCommand {
             jobs earlier pilots left in the recovery area, then takes jobs one after another: \
             stage-in, payload in its own process group under its watches (heartbeat and kill, \
             walltime, memory, work directory size, stdout size, looping, free disk), stage-out \
-            of outputs and a log tarball, final report. SIGTERM, SIGINT, SIGUSR1 or SIGXCPU \
-            stop the payload, report it with the signal's PanDA code and exit.
+            of outputs and a log tarball, final report (kept in the state directory until the \
+            server has it). The server hears from the job through every step, and a kill in any \
+            reply stops it. SIGTERM, SIGINT, SIGUSR1 or SIGXCPU stop the payload, report it with \
+            the signal's PanDA code and exit. The pilot is a child subreaper: nothing a payload \
+            starts outlives its job. Run as root (or with CAP_SETUID, CAP_SETGID and CAP_CHOWN), \
+            it runs payloads as pilot.payload_user (or one of pilot.payload_users).
 
             The token comes from --token-file (mode 0600; removed once read unless \
             --keep-token-file) or PANDA_PILOT_TOKEN; the payload never sees it. Settings not \
@@ -45,8 +49,12 @@ struct PilotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where job work directories are made (default: pilot.workdir, else the current directory).", valueName: "dir"))
     var workdir: String?
 
-    @Option(help: ArgumentHelp("Where outputs wait after a failed stage-out (default: pilot.recovery_dir).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where outputs wait after a failed stage-out (default: pilot.recovery_dir, else STATE_DIR/recovery).", valueName: "dir"))
     var recoveryDir: String?
+
+    @Option(help: ArgumentHelp("The pilot user's own directory (mode 0700) for final reports not yet delivered and the recovery area "
+                               + "(default: pilot.state_dir, else $XDG_STATE_HOME/panda, else ~/.local/state/panda).", valueName: "dir"))
+    var stateDir: String?
 
     @Option(help: ArgumentHelp("How long this pilot may run, e.g. 12h (default: from the batch slot, else the queue's pilot walltime).", valueName: "duration"))
     var lifetime: TimeSpan?
@@ -85,7 +93,8 @@ struct PilotCommand: AsyncParsableCommand {
                                     clientCertificate: pilot.transfer.cert, clientKey: pilot.transfer.key)
         let settings = PilotSettings(
             servers: servers, queue: queue, token: token, workArea: workdir ?? pilot.workdir,
-            recoveryArea: recoveryDir ?? pilot.recoveryDir, lifetime: lifetime, once: once,
+            stateDirectory: stateDir ?? pilot.stateDir, recoveryArea: recoveryDir ?? pilot.recoveryDir,
+            payloadUsers: pilot.payloadUsers, lifetime: lifetime, once: once,
             idleTimeout: idleTimeout ?? pilot.idleTimeout, killGrace: pilot.killGrace, watchInterval: pilot.watchInterval,
             transferRetries: pilot.transfer.retries, api: HTTPSettings(caFile: caFile), storage: transfer,
             pilotID: pilotID ?? Self.batchJobID() ?? "pilot-\(RandomHex.make(bits: 48))")

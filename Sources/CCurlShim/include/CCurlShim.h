@@ -17,6 +17,10 @@ CURLcode panda_curl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t val
 /// CURLOPT_WRITEFUNCTION / CURLOPT_READFUNCTION / CURLOPT_HEADERFUNCTION callbacks.
 typedef size_t (*panda_curl_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
 CURLcode panda_curl_setopt_callback(CURL *handle, CURLoption option, panda_curl_data_callback callback);
+/// CURLOPT_XFERINFOFUNCTION (with CURLOPT_NOPROGRESS 0): called about once a
+/// second even when no byte moves; a non-zero return aborts the transfer.
+typedef int (*panda_curl_progress_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+CURLcode panda_curl_setopt_progress(CURL *handle, panda_curl_progress_callback callback, void *userdata);
 
 /// CURLINFO_* values of type long (CURLINFO_RESPONSE_CODE, ...).
 CURLcode panda_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);

@@ -13,11 +13,11 @@ struct HTTPStorage: Sendable {
     static let stallSpeed = 1024
     static let stallTime = 120
 
-    func get(_ url: String, to path: String, md5: Bool) throws(StorageError) -> FileSummary {
+    func get(_ url: String, to path: String, md5: Bool, cancel: TransferCancel? = nil) throws(StorageError) -> FileSummary {
         let output = try LocalFile.create(path)
         defer { output.close() }
         let sink = TransferState(file: output.descriptor, digest: FileDigest(md5: md5))
-        let status = try perform(url, method: "GET", sink: sink) { handle, context in
+        let status = try perform(url, method: "GET", sink: sink, cancel: cancel) { handle, context in
             _ = panda_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
             _ = panda_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
                 let state = Unmanaged<TransferState>.fromOpaque(userdata!).takeUnretainedValue()
@@ -36,24 +36,24 @@ struct HTTPStorage: Sendable {
         return sink.digest.summary
     }
 
-    func put(_ path: String, to url: String) throws(StorageError) -> FileSummary {
-        var (status, digest) = try upload(path, to: url)
+    func put(_ path: String, to url: String, cancel: TransferCancel? = nil) throws(StorageError) -> FileSummary {
+        var (status, digest) = try upload(path, to: url, cancel: cancel)
         if status == 409 {
             // WebDAV answers 409 when the parent collection is missing.
-            try makeCollections(above: url)
-            (status, digest) = try upload(path, to: url)
+            try makeCollections(above: url, cancel: cancel)
+            (status, digest) = try upload(path, to: url, cancel: cancel)
         }
         guard (200..<300).contains(status) else { throw Self.error(status: status, url: url, method: "PUT") }
         return digest
     }
 
     /// The status, and the digest of the bytes read for sending.
-    private func upload(_ path: String, to url: String) throws(StorageError) -> (Int, FileSummary) {
+    private func upload(_ path: String, to url: String, cancel: TransferCancel?) throws(StorageError) -> (Int, FileSummary) {
         let input = try LocalFile.openForReading(path)
         defer { input.close() }
         let size = try LocalStorage.size(of: path)
         let source = TransferState(file: input.descriptor, digest: FileDigest(md5: false))
-        let status = try perform(url, method: "PUT", sink: source) { handle, context in
+        let status = try perform(url, method: "PUT", sink: source, cancel: cancel) { handle, context in
             _ = panda_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
             _ = panda_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(size))
             _ = panda_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
@@ -67,22 +67,22 @@ struct HTTPStorage: Sendable {
 
     /// MKCOL each collection between the server root and the file, shortest
     /// first; 405 (already exists) is fine.
-    private func makeCollections(above url: String) throws(StorageError) {
+    private func makeCollections(above url: String, cancel: TransferCancel?) throws(StorageError) {
         guard let parsed = URL(string: url), let host = parsed.host else { return }
         let root = "\(parsed.scheme ?? "https")://\(host)\(parsed.port.map { ":\($0)" } ?? "")"
         var path = ""
         for component in parsed.pathComponents.dropFirst().dropLast() {
             path += "/" + component
-            let status = try perform(root + path + "/", method: "MKCOL", sink: nil) { _, _ in }
+            let status = try perform(root + path + "/", method: "MKCOL", sink: nil, cancel: cancel) { _, _ in }
             guard (200..<300).contains(status) || status == 405 else {
                 throw Self.error(status: status, url: root + path + "/", method: "MKCOL")
             }
         }
     }
 
-    func size(of url: String) throws(StorageError) -> Int64 {
+    func size(of url: String, cancel: TransferCancel? = nil) throws(StorageError) -> Int64 {
         var length: curl_off_t = -1
-        let status = try perform(url, method: "HEAD", sink: nil, inspect: { handle in
+        let status = try perform(url, method: "HEAD", sink: nil, cancel: cancel, inspect: { handle in
             _ = panda_curl_getinfo_off_t(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length)
         }) { handle, _ in
             _ = panda_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
@@ -93,7 +93,8 @@ struct HTTPStorage: Sendable {
     }
 
     /// One request on a fresh handle; returns the HTTP status.
-    private func perform(_ url: String, method: String, sink: TransferState?, inspect: (UnsafeMutableRawPointer) -> Void = { _ in },
+    private func perform(_ url: String, method: String, sink: TransferState?, cancel: TransferCancel?,
+                         inspect: (UnsafeMutableRawPointer) -> Void = { _ in },
                          configure: (UnsafeMutableRawPointer, UnsafeMutableRawPointer?) -> Void) throws(StorageError) -> Int {
         guard let handle = curl_easy_init() else { throw StorageError(.local, "libcurl could not make a handle") }
         defer { curl_easy_cleanup(handle) }
@@ -116,8 +117,17 @@ struct HTTPStorage: Sendable {
             // Discard bodies of requests that have no file behind them.
             _ = panda_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { _, size, count, _ in size * count }
         }
+        if let cancel {
+            // Unretained: `cancel` outlives this call, which its caller holds.
+            _ = panda_curl_setopt_progress(handle, { userdata, _, _, _, _ in
+                Unmanaged<TransferCancel>.fromOpaque(userdata!).takeUnretainedValue().isCancelled ? 1 : 0
+            }, Unmanaged.passUnretained(cancel).toOpaque())
+        }
         configure(handle, context)
         let code = curl_easy_perform(handle)
+        if code == CURLE_ABORTED_BY_CALLBACK, cancel?.isCancelled == true {
+            throw StorageError(.local, "\(method) \(url): cancelled")
+        }
         if let problem = sink?.problem { throw problem }
         guard code == CURLE_OK else { throw Self.error(curl: code, url: url, method: method) }
         inspect(handle)

@@ -22,10 +22,10 @@ public final class StorageAccess: Sendable {
     /// Fetches `url` into the local file `path`.
     public func get(_ url: String, to path: String, md5: Bool) async throws(StorageError) -> FileSummary {
         let location = try Self.location(url)
-        return try await blocking { () throws(StorageError) in
+        return try await blocking { cancel throws(StorageError) in
             switch location {
             case .local(let source): return try LocalStorage.copy(source, to: path, md5: md5)
-            case .http(let url): return try self.http.get(url, to: path, md5: md5)
+            case .http(let url): return try self.http.get(url, to: path, md5: md5, cancel: cancel)
             }
         }
     }
@@ -42,10 +42,10 @@ public final class StorageAccess: Sendable {
     /// Stores the local file `path` at `url`, creating parent collections.
     public func put(_ path: String, to url: String) async throws(StorageError) -> FileSummary {
         let location = try Self.location(url)
-        return try await blocking { () throws(StorageError) in
+        return try await blocking { cancel throws(StorageError) in
             switch location {
             case .local(let destination): return try LocalStorage.copy(path, to: destination, md5: false, makeParents: true)
-            case .http(let url): return try self.http.put(path, to: url)
+            case .http(let url): return try self.http.put(path, to: url, cancel: cancel)
             }
         }
     }
@@ -53,10 +53,10 @@ public final class StorageAccess: Sendable {
     /// The size of the file at `url` as the storage reports it.
     public func size(of url: String) async throws(StorageError) -> Int64 {
         let location = try Self.location(url)
-        return try await blocking { () throws(StorageError) in
+        return try await blocking { cancel throws(StorageError) in
             switch location {
             case .local(let path): return try LocalStorage.size(of: path)
-            case .http(let url): return try self.http.size(of: url)
+            case .http(let url): return try self.http.size(of: url, cancel: cancel)
             }
         }
     }
@@ -68,10 +68,16 @@ public final class StorageAccess: Sendable {
         return location
     }
 
-    /// Runs a blocking transfer off Swift's cooperative threads.
-    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError) -> T {
-        let result: Result<T, StorageError> = await withCheckedContinuation { continuation in
-            Self.queue.async { continuation.resume(returning: Result { () throws(StorageError) in try body() }) }
+    /// Runs a blocking transfer off Swift's cooperative threads. Cancelling
+    /// the awaiting task aborts an HTTP transfer within about a second.
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable (TransferCancel) throws(StorageError) -> T) async throws(StorageError) -> T {
+        let cancel = TransferCancel()
+        let result: Result<T, StorageError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                Self.queue.async { continuation.resume(returning: Result { () throws(StorageError) in try body(cancel) }) }
+            }
+        } onCancel: {
+            cancel.cancel()
         }
         return try result.get()
     }

@@ -13,8 +13,16 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     /// Where job work directories are made; `.` is the directory the batch
     /// system starts the pilot in.
     public var workdir: String
-    /// Outputs of jobs whose stage-out failed wait here for a later pilot.
-    public var recoveryDir: String
+    /// The pilot user's own directory (mode 0700) for what outlives one
+    /// pilot on a node: the recovery area and final reports not yet
+    /// delivered. Nil: `$XDG_STATE_HOME/panda`, else `$HOME/.local/state/panda`.
+    public var stateDir: String?
+    /// Outputs of jobs whose stage-out failed wait here for a later pilot;
+    /// nil: `STATE_DIR/recovery`.
+    public var recoveryDir: String?
+    /// When the pilot runs as root (or with CAP_SETUID/CAP_SETGID), payloads
+    /// run as one of these users: one per pilot on a node at a time.
+    public var payloadUsers: [String]
     /// With nothing to do for this long, the pilot exits.
     public var idleTimeout: TimeSpan
     /// Between SIGTERM and SIGKILL when a payload is stopped.
@@ -27,6 +35,7 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case workdir, transfer
         case recoveryDir = "recovery_dir", idleTimeout = "idle_timeout", killGrace = "kill_grace"
+        case stateDir = "state_dir", payloadUsers = "payload_users"
         case watchInterval = "watch_interval"
     }
 
@@ -37,7 +46,11 @@ public struct PilotConfig: Sendable, Codable, Equatable {
 
     init(reading r: ConfigReader) {
         workdir = r.path("workdir", default: ".")
-        recoveryDir = r.path("recovery_dir", default: "/var/tmp/panda-recovery")
+        stateDir = r.path("state_dir")
+        recoveryDir = r.path("recovery_dir")
+        // `payload_user: NAME` is the pool of one.
+        let single: String? = r.value("payload_user")
+        payloadUsers = (single.map { [$0] } ?? []) + r.list("payload_users")
         idleTimeout = r.value("idle_timeout", default: .minutes(5), in: .seconds(0)...(.days(1)))
         killGrace = r.value("kill_grace", default: .seconds(30), in: .seconds(0)...(.hours(1)))
         watchInterval = r.value("watch_interval", default: .seconds(10), in: .milliseconds(100)...(.hours(1)))

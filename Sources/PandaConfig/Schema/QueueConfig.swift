@@ -32,6 +32,9 @@ public struct QueueConfig: Sendable, Codable, Equatable {
     public var writeTo: String?
     /// How often pilots report a running job.
     public var heartbeat: TimeSpan
+    /// How often pilots ask for a command (kill) between heartbeats: with
+    /// the pilot's kill_grace, the bound from `panda kill` to the payload's end.
+    public var commandPoll: TimeSpan
     /// A job with no file in its work directory modified for this long is looping.
     public var loopingLimit: TimeSpan
     /// Payload stdout or stderr larger than this kills the job.
@@ -48,6 +51,7 @@ public struct QueueConfig: Sendable, Codable, Equatable {
         case heartbeat, batch, pilots
         case readFrom = "read_from", writeTo = "write_to", loopingLimit = "looping_limit"
         case stdoutLimit = "stdout_limit", containerCommand = "container_command"
+        case commandPoll = "command_poll"
     }
 
     /// Reads a queue from its layers (its own mapping first, then templates).
@@ -65,6 +69,7 @@ public struct QueueConfig: Sendable, Codable, Equatable {
         readFrom = r.list("read_from")
         writeTo = r.value("write_to")
         heartbeat = r.value("heartbeat", default: .minutes(30), in: .seconds(1)...(.days(1)))
+        commandPoll = r.value("command_poll", default: .seconds(60), in: .milliseconds(500)...(.hours(1)))
         loopingLimit = r.value("looping_limit", default: .hours(2), in: .seconds(1)...(.days(7)))
         stdoutLimit = r.value("stdout_limit", default: .gibibytes(2), in: .kilobytes(1)...(.tebibytes(1)))
         containerCommand = r.list("container_command")

@@ -60,6 +60,9 @@ public struct JobLimits: Sendable, Codable, Equatable {
     public var disk: ByteCount
     public var walltime: TimeSpan
     public var heartbeat: TimeSpan
+    /// Between heartbeats, how often the pilot asks for a command
+    /// (`pilot/get_command`); absent from older servers, which have no poll.
+    public var commandPoll: TimeSpan?
     public var loopingLimit: TimeSpan
     public var stdoutLimit: ByteCount
     public var containerCommand: [String]
@@ -73,11 +76,13 @@ public struct JobLimits: Sendable, Codable, Equatable {
         case cores, memory, disk, walltime, heartbeat, copytools
         case loopingLimit = "looping_limit", stdoutLimit = "stdout_limit", containerCommand = "container_command"
         case writeTo = "write_to", defaultDestination = "default_destination"
+        case commandPoll = "command_poll"
     }
 
     public init(cores: Int, memory: ByteCount, disk: ByteCount, walltime: TimeSpan, heartbeat: TimeSpan,
                 loopingLimit: TimeSpan, stdoutLimit: ByteCount, containerCommand: [String],
-                writeTo: [String: String], copytools: [CopyTool], defaultDestination: String?) {
+                writeTo: [String: String], copytools: [CopyTool], defaultDestination: String?, commandPoll: TimeSpan? = nil) {
+        self.commandPoll = commandPoll
         self.cores = cores
         self.memory = memory
         self.disk = disk

@@ -9,7 +9,8 @@ import Synchronization
 /// control.reason   // what the final report will say
 /// ```
 final class JobControl: Sendable {
-    private let state = Mutex<(payload: PayloadProcess?, reason: JobFailure?, leaseLost: Bool)>((nil, nil, false))
+    private let state = Mutex<(payload: PayloadProcess?, reason: JobFailure?, leaseLost: Bool, step: (@Sendable () -> Void)?)>(
+        (nil, nil, false, nil))
     let killGrace: TimeSpan
 
     init(killGrace: TimeSpan) {
@@ -26,12 +27,28 @@ final class JobControl: Sendable {
     }
 
     func stop(_ reason: JobFailure) {
-        let payload = state.withLock { state -> PayloadProcess? in
-            guard state.reason == nil else { return nil }
+        let (payload, step) = state.withLock { state -> (PayloadProcess?, (@Sendable () -> Void)?) in
+            guard state.reason == nil else { return (nil, nil) }
             state.reason = reason
-            return state.payload
+            return (state.payload, state.step)
         }
         payload?.terminate(grace: killGrace)
+        step?()
+    }
+
+    /// Runs a step without a payload (stage-in, stage-out) so that a stop
+    /// during it cancels it: a transfer in flight is aborted within about a
+    /// second instead of running to its end after a kill.
+    func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws(JobFailure) -> T) async throws(JobFailure) -> T {
+        let task = Task { () async -> Result<T, JobFailure> in
+            do throws(JobFailure) { return .success(try await body()) } catch { return .failure(error) }
+        }
+        // Only a stop that comes during the step cancels it: a job stopped
+        // earlier still sends its log.
+        state.withLock { $0.step = { task.cancel() } }
+        let result = await task.value
+        state.withLock { $0.step = nil }
+        return try result.get()
     }
 
     /// The server gave the job to someone else (or ended it): stop without

@@ -1,4 +1,5 @@
 import PandaCore
+import PandaSystem
 
 /// The command line and environment a job's payload runs with.
 ///
@@ -18,7 +19,8 @@ struct PayloadCommand: Sendable {
         PilotCredential.environmentName, "PANDA_TOKEN", "PANDA_TOKEN_FILE", "PANDA_FACTORY_TOKEN",
     ]
 
-    init(job: DispatchedJob, workDirectory: String, queue: String, inherited: [String: String]) throws(JobFailure) {
+    init(job: DispatchedJob, workDirectory: String, queue: String, inherited: [String: String],
+         user: Spawn.Identity? = nil) throws(JobFailure) {
         var arguments = [job.spec.payload.executable] + job.spec.payload.arguments
         if let image = job.spec.payload.container {
             guard !job.limits.containerCommand.isEmpty else {
@@ -33,6 +35,12 @@ struct PayloadCommand: Sendable {
         environment["PANDA_QUEUE"] = queue
         environment["PANDA_CORES"] = String(job.limits.cores)
         environment["PANDA_WORKDIR"] = workDirectory
+        if let user {
+            // The pilot's HOME, USER and the like name what the payload may not use.
+            environment["USER"] = user.user
+            environment["LOGNAME"] = user.user
+            environment["HOME"] = workDirectory
+        }
         environment["HOME"] = environment["HOME"] ?? workDirectory
         self.arguments = arguments
         self.environment = environment

@@ -21,14 +21,17 @@ final class PayloadProcess: Sendable {
         self.pid = pid
     }
 
-    static func spawn(_ command: PayloadCommand, stdout: String, stderr: String) throws(JobFailure) -> PayloadProcess {
+    /// With `identity`, the payload runs as that user (the pilot is root or
+    /// has CAP_SETUID/CAP_SETGID).
+    static func spawn(_ command: PayloadCommand, stdout: String, stderr: String,
+                      identity: Spawn.Identity? = nil) throws(JobFailure) -> PayloadProcess {
         // Its own process group, so the whole tree can be signalled; nothing
         // the pilot has open (server connections, the journal) leaks in.
         let pid: pid_t
         do {
             pid = try Spawn.start(command.arguments[0], Array(command.arguments.dropFirst()), environment: command.environment,
                                   stdin: "/dev/null", stdout: stdout, stderr: stderr, directory: command.workDirectory,
-                                  truncate: true, searchPath: true)
+                                  truncate: true, searchPath: true, identity: identity)
         } catch {
             throw JobFailure(.payloadFailed, "cannot run \(command.arguments[0]): \(error.message)")
         }

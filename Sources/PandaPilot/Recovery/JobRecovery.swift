@@ -20,8 +20,24 @@ struct JobRecovery {
     @discardableResult
     func run() async -> Int {
         var completed = 0
-        for claim in area.claimAll(by: pilot) {
+        let claims = area.claimAll(by: pilot, log: log)
+        guard !claims.isEmpty else { return 0 }
+        // Where files may go comes from the server, never from the manifest.
+        let check: RecoveryManifestCheck
+        do {
+            check = RecoveryManifestCheck(endpoints: try await client.storageEndpoints())
+        } catch {
+            log.info("recovery postponed: the storage endpoints are unknown: \(error)")
+            claims.forEach(area.release)
+            return 0
+        }
+        for claim in claims {
             let entry = claim.entry
+            if let problem = check.problem(with: entry) {
+                log.info("recovery entry of job \(entry.jobID) refused: \(problem); left in \(claim.unclaimedPath)")
+                area.release(claim)
+                continue
+            }
             let lease: String
             do {
                 let recovered = try await client.recover(RecoverRequest(jobID: entry.jobID, attempt: entry.attempt, lease: entry.lease ?? "",

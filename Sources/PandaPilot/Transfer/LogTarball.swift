@@ -21,11 +21,13 @@ enum LogTarball {
         defer { buffer.deallocate() }
         for file in files {
             // Streamed in chunks: a payload's stdout may be gigabytes.
-            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            // Not through a symlink, and only a regular file: a payload running
+            // as another user must not make the pilot pack what it may not read.
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             guard descriptor >= 0 else { continue }
             defer { close(descriptor) }
             var info = stat()
-            guard fstat(descriptor, &info) == 0 else { continue }
+            guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             let size = Int(info.st_size)
             try put(header(name: folder + "/" + (file as NSString).lastPathComponent, size: size, modified: now), into: archive)
             var remaining = size

@@ -17,8 +17,13 @@ struct OutputPlan {
         var files: [OutgoingFile] = []
         for output in job.spec.outputs {
             let path = work + "/" + output.lfn
-            guard FileManager.default.fileExists(atPath: path) else {
+            var info = stat()
+            guard lstat(path, &info) == 0 else {
                 throw JobFailure(ErrorCode.noSuchFile, "the payload did not produce \(output.lfn)")
+            }
+            // A symlink could point at anything the pilot may read and the payload may not.
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw JobFailure(ErrorCode.noSuchFile, "output \(output.lfn) is not a regular file (a symlink or a directory)")
             }
             guard let target = target(for: output.lfn, scope: output.scope, destination: output.destination) else { continue }
             files.append(OutgoingFile(lfn: output.lfn, path: path, url: target.url, isLog: false,
@@ -28,12 +33,12 @@ struct OutputPlan {
     }
 
     /// The tarball of payload stdout/stderr and the pilot's log, when it has somewhere to go.
-    func logTarball(log: PilotLog) -> OutgoingFile? {
+    func logTarball(log: PilotLog, pilotLog: String) -> OutgoingFile? {
         guard let target = target(for: logName, scope: job.spec.log?.scope, destination: job.spec.log?.destination) else { return nil }
         let path = work + "/" + logName
         do {
             try LogTarball.write(to: path, folder: "panda.\(job.id).\(job.attempt)",
-                                 files: [work + "/payload.stdout", work + "/payload.stderr", work + "/pilot.log"])
+                                 files: [work + "/payload.stdout", work + "/payload.stderr", pilotLog])
         } catch {
             log.info("no log tarball for job \(job.id): \(error.diagnostic)")
             return nil

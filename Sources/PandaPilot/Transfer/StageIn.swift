@@ -33,6 +33,7 @@ struct StageIn {
         for (replica, tool) in usable {
             for attempt in 0...retries {
                 if attempt > 0 { try? await Task.sleep(for: .seconds(attempt)) }
+                if Task.isCancelled { throw JobFailure(ErrorCode.stageInFailed, "stage-in of \(input.lfn) was stopped") }
                 do {
                     try await copy(replica.url, to: path, tool: tool, input: input, expected: expected)
                     log.info("staged in \(input.lfn) from \(replica.url)")

@@ -36,6 +36,7 @@ struct StageOut {
         var last = JobFailure(ErrorCode.stageOutFailed, "\(file.lfn) was not sent")
         for attempt in 0...retries {
             if attempt > 0 { try? await Task.sleep(for: .seconds(attempt)) }
+            if Task.isCancelled { throw JobFailure(ErrorCode.stageOutFailed, "stage-out of \(file.lfn) was stopped") }
             do {
                 let sent = try await storage.put(file.path, to: file.url)
                 let remote = try await storage.size(of: file.url)

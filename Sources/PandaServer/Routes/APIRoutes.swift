@@ -39,6 +39,7 @@ public enum APIRoutes {
         Route(method: "GET", path: "/api/v1/pilot/queue_info"),
         Route(method: "POST", path: "/api/v1/pilot/recover_job"),
         Route(method: "POST", path: "/api/v1/pilot/report_node"),
+        Route(method: "POST", path: "/api/v1/pilot/get_command"),
         Route(method: "GET", path: "/api/v1/factory/queue_demand"),
         Route(method: "POST", path: "/api/v1/factory/pilot_token"),
         Route(method: "POST", path: "/api/v1/factory/report_pilots"),
@@ -80,6 +81,7 @@ struct ServerContext: Sendable {
         registerCatalogueRoutes(on: router)
         registerPilotRoutes(on: router)
         registerPilotSupportRoutes(on: router)
+        registerPilotCommandRoute(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
     }

@@ -69,7 +69,7 @@ extension ServerContext {
             cores: queue.corecount, memory: queue.maxrss, disk: queue.maxwdir, walltime: queue.maxtime,
             heartbeat: queue.heartbeat, loopingLimit: queue.loopingLimit, stdoutLimit: queue.stdoutLimit,
             containerCommand: queue.containerCommand, writeTo: writeTo, copytools: queue.copytools,
-            defaultDestination: queue.writeTo)
+            defaultDestination: queue.writeTo, commandPoll: queue.commandPoll)
     }
 }
 

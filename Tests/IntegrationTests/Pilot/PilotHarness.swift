@@ -14,12 +14,12 @@ final class PilotSite: @unchecked Sendable {
     /// `queues` are YAML lines under the site's `queues:`; `storage` lines
     /// under its `storage:` (LOCAL, a directory, is always there).
     /// `top` is YAML for further top-level sections (a factory's, say).
-    init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "") throws {
+    init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "", server serverSection: String = "") throws {
         let storageDirectory = NSTemporaryDirectory() + "panda-local-se-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
         self.storageDirectory = storageDirectory
         let names = queues.compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
-        server = try ServerProcess(queues: """
+        server = try ServerProcess(server: serverSection, queues: """
             pilot:
               watch_interval: 200ms
               kill_grace: 2s
@@ -69,13 +69,20 @@ final class PilotSite: @unchecked Sendable {
         throw ServerProcessError("job \(id) did not reach \(state?.rawValue ?? "a final state"): \(try await describe(id).status.state)")
     }
 
+    /// The pilots' state directory (final reports not yet delivered), shared
+    /// by every pilot of this site as by every pilot of one user on a node.
+    var stateDirectory: String { server.directory + "/pilot-state" }
+
     /// A pilot process for `queue`.
-    func pilot(_ queue: String, arguments: [String] = [], environment: [String: String] = [:], tokenInEnvironment: Bool = true) throws -> PilotProcess {
+    /// With `defaultDirectories`, no --recovery-dir and --state-dir: the pilot picks its own.
+    func pilot(_ queue: String, arguments: [String] = [], environment: [String: String] = [:], tokenInEnvironment: Bool = true,
+               defaultDirectories: Bool = false) throws -> PilotProcess {
         var env = environment
         if tokenInEnvironment { env["PANDA_PILOT_TOKEN"] = pilotTokens[queue] }
+        let directories = defaultDirectories ? [] : ["--recovery-dir", server.directory + "/recovery", "--state-dir", stateDirectory]
         return try PilotProcess.start(
             ["pilot", "--server", "http://127.0.0.1:\(server.port)", "--queue", queue, "-c", server.configPath,
-             "--workdir", server.directory + "/work", "--recovery-dir", server.directory + "/recovery"] + arguments,
+             "--workdir", server.directory + "/work"] + directories + arguments,
             environment: env, logPath: server.directory + "/pilot-\(UUID().uuidString.prefix(6)).log")
     }
 
@@ -100,6 +107,8 @@ final class PilotProcess: @unchecked Sendable {
     static func start(_ arguments: [String], environment: [String: String], logPath: String) throws -> PilotProcess {
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
+        // The pilot's log is its own (0600), as a batch system's output file would be.
+        close(open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600))
         let process = try ChildProcess.spawn(PandaProcess.binary, arguments, environment: env, stdout: logPath)
         return PilotProcess(process: process, logPath: logPath)
     }

@@ -10,6 +10,8 @@ final class StorageElement: @unchecked Sendable {
     let port: Int
     private var process: ChildProcess?
     static let binary = "/usr/sbin/nginx"
+    /// Bytes per second nginx serves files under /slow/ at.
+    static let slowRate = 16384
 
     /// With `tls`, it serves HTTPS with that certificate and key.
     let tls: (cert: String, key: String)?
@@ -40,6 +42,10 @@ final class StorageElement: @unchecked Sendable {
                         dav_methods PUT DELETE MKCOL;
                         create_full_put_path on;
                         dav_access user:rw group:r all:r;
+                    }
+                    # A slow storage element: downloads under /slow/ at \(Self.slowRate) bytes/s.
+                    location /slow/ {
+                        limit_rate \(Self.slowRate);
                     }
                 }
             }
@@ -83,6 +89,13 @@ final class StorageElement: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: local) }
         let result = try PandaProcess.runTool("/usr/bin/curl", ["-sfk", "-T", local, url + path])
         guard result.status == 0 else { throw ServerProcessError("PUT \(path) failed: \(result.stderr)") }
+    }
+
+    /// Puts a file straight on the storage's disk (for /slow/, which takes no PUT).
+    func place(_ path: String, _ contents: Data) throws {
+        let target = directory + "/data" + path
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try contents.write(to: URL(fileURLWithPath: target))
     }
 
     /// What the storage holds at `path`, read from its disk.
