@@ -111,7 +111,7 @@ struct FactoryCycle: Sendable {
     private func submit(_ count: Int, to queue: QueueConfig, adapter: any BatchAdapter, now: Double) async throws -> Int {
         let walltime = queue.pilots.walltime
         // The pilot stops a little before the batch system would kill it.
-        let lifetime = TimeSpan(milliseconds: walltime.milliseconds - min(60_000, walltime.milliseconds / 10))
+        let lifetime = PilotTimeBudget(slot: walltime).lifetime
         let validFor = TimeSpan(milliseconds: settings.factory.maxQueuedTime.milliseconds + walltime.milliseconds + 3_600_000)
         var launches: [PilotLaunch] = []
         for _ in 0..<count {

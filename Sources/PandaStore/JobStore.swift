@@ -18,6 +18,10 @@ public protocol JobStore: TaskStore, CatalogueStore, Sendable {
     /// Hands the best fitting activated jobs of a queue to a pilot, each with
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
     func claim(_ request: ClaimRequest, now: Double) async throws -> [ClaimedJob]
+    /// After a claim that found nothing: why the queue's activated jobs (a
+    /// bounded sample of them) do not fit the pilot, or nil when it has none.
+    /// A read, so the empty claim's write stays as cheap as it was.
+    func unmatched(_ request: ClaimRequest) async throws -> UnmatchedJobs?
     /// Applies a pilot's report about an attempt it holds the lease of.
     func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply
     /// Gives a pilot that found a `holding` job's outputs in its recovery

@@ -54,6 +54,10 @@ public final class SQLiteJobStore: JobStore {
         try await storeErrors { try await writer.write { db in try Self.claim(db, request, now: now) } }
     }
 
+    public func unmatched(_ request: ClaimRequest) async throws -> UnmatchedJobs? {
+        try await storeErrors { try await pool.read { db in try Self.unmatched(db, request) } }
+    }
+
     public func update(_ update: JobUpdate, now: Double) async throws(StoreError) -> UpdateReply {
         let result: Result<UpdateReply, StoreError>
         do {

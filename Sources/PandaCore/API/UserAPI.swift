@@ -88,9 +88,11 @@ public struct JobDescription: Sendable, Codable, Equatable {
     /// How long the last reported attempt spent in each step.
     public var timings: StepTimings?
     public var history: [JobEvent]
+    /// For a job activated for a while: why pilots did not take it.
+    public var waiting: String?
 
     enum CodingKeys: String, CodingKey {
-        case status, spec, pilot, node, outputs, timings, history
+        case status, spec, pilot, node, outputs, timings, history, waiting
         case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
     }
 
