@@ -7,8 +7,15 @@ import Foundation
 /// is not used: its exit monitoring was seen to deadlock when many children
 /// start and end at once (Swift 6.3 on Linux).
 ///
+/// With an `Identity` (when the caller is root or has CAP_SETUID and
+/// CAP_SETGID), the child runs as that user with exactly its groups and no
+/// capabilities; posix_spawn cannot change ids, so that case forks in
+/// CProcessShim's `panda_spawn_as`, which makes the same child otherwise.
+///
 /// ```swift
 /// let pid = try Spawn.start("/usr/bin/squeue", ["-h"], environment: env, stdin: "/dev/null", stdout: out, stderr: err)
+/// let asUser = try Spawn.start("/bin/sh", ["-c", "id"], environment: env, stdin: "/dev/null", stdout: out, stderr: out,
+///                              identity: try Spawn.Identity(user: "panda-payload"))
 /// ```
 public enum Spawn {
     public struct Failure: Error, CustomStringConvertible {
@@ -19,10 +26,16 @@ public enum Spawn {
 
     /// With `truncate`, stdout and stderr start empty; otherwise they are
     /// appended to. With `searchPath`, a bare command name is looked up in
-    /// PATH (posix_spawnp).
+    /// PATH (posix_spawnp). Files and the directory are opened with the
+    /// caller's rights, before the child takes on `identity`.
     public static func start(_ executable: String, _ arguments: [String], environment: [String: String],
                              stdin: String, stdout: String, stderr: String, directory: String? = nil,
-                             truncate: Bool = false, searchPath: Bool = false) throws(Failure) -> pid_t {
+                             truncate: Bool = false, searchPath: Bool = false,
+                             identity: Identity? = nil) throws(Failure) -> pid_t {
+        if let identity, !identity.isCurrent {
+            return try start(executable, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr,
+                             directory: directory, truncate: truncate, searchPath: searchPath, as: identity)
+        }
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -60,6 +73,49 @@ public enum Spawn {
                                 : posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else { throw Failure(code: result) }
         return pid
+    }
+
+    /// The identity case: the same child, forked, switching ids before execve.
+    private static func start(_ executable: String, _ arguments: [String], environment: [String: String],
+                              stdin: String, stdout: String, stderr: String, directory: String?,
+                              truncate: Bool, searchPath: Bool, as identity: Identity) throws(Failure) -> pid_t {
+        // After fork only system calls are safe, so PATH is searched here.
+        guard let path = searchPath ? lookUp(executable) : executable else { throw Failure(code: ENOENT) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let strings = [path, stdin, stdout, stderr == stdout ? nil : stderr, directory].map { $0.map { strdup($0) } }
+        defer {
+            (argv + envp).forEach { free($0) }
+            strings.forEach { free($0 ?? nil) }
+        }
+        var pid: pid_t = 0
+        let result = argv.withUnsafeBufferPointer { argvBuffer in
+            envp.withUnsafeBufferPointer { envpBuffer in
+                identity.groups.withUnsafeBufferPointer { groups in
+                    var request = panda_spawn_request(
+                        path: strings[0]!, argv: argvBuffer.baseAddress, envp: envpBuffer.baseAddress,
+                        stdin_path: strings[1]!, stdout_path: strings[2]!, stderr_path: strings[3] ?? nil,
+                        output_flags: O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_APPEND), directory: strings[4] ?? nil,
+                        uid: identity.uid, gid: identity.gid, groups: groups.baseAddress, group_count: groups.count)
+                    return panda_spawn_as(&request, &pid)
+                }
+            }
+        }
+        guard result == 0 else { throw Failure(code: result) }
+        return pid
+    }
+
+    /// posix_spawnp's search: a name with a slash is taken as it is, else
+    /// the first executable file of that name in this process's PATH.
+    static func lookUp(_ name: String) -> String? {
+        if name.contains("/") { return name }
+        let search = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in search.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
+            var info = stat()
+            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
     }
 
     /// The exit code, or 128 + the signal, from a waitpid status.

@@ -4,6 +4,8 @@
 #ifndef PANDA_PROCESS_SHIM_H
 #define PANDA_PROCESS_SHIM_H
 #include <spawn.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 /// posix_spawn_file_actions_addchdir_np: the child starts in `path`.
 int panda_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
@@ -12,4 +14,28 @@ int panda_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from);
 /// prctl(PR_SET_DUMPABLE, 0): no core dumps, and /proc/PID/{environ,mem}
 /// closed to other processes of the same user.
 int panda_set_not_dumpable(void);
+
+/// What panda_spawn_as starts: the same child posix_spawn would (its own
+/// process group, default signal dispositions, an empty mask, stdio to
+/// files, no other descriptor, a working directory), but running as
+/// `uid`/`gid` with exactly `groups`. posix_spawn cannot change ids, so
+/// this forks; the child makes only system calls until execve.
+struct panda_spawn_request {
+    const char *path;            // absolute: no PATH search after fork
+    char *const *argv;
+    char *const *envp;
+    const char *stdin_path;
+    const char *stdout_path;
+    const char *stderr_path;     // NULL: stderr goes where stdout goes
+    int output_flags;            // O_WRONLY|O_CREAT|(O_TRUNC or O_APPEND)
+    const char *directory;       // NULL: the parent's
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    size_t group_count;
+};
+
+/// Starts the request's child; 0 and its pid in `pid`, or the errno of the
+/// step that failed (in the parent, or in the child before execve).
+int panda_spawn_as(const struct panda_spawn_request *request, pid_t *pid);
 #endif
