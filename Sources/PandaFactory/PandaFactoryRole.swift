@@ -32,7 +32,8 @@ public struct PandaFactoryRole: Sendable {
             .pbs: PBSAdapter(runner: runner), .local: local,
         ]
         let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
-        let cycle = FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
+        let cycle = FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger,
+                                 backoff: QueueBackoff())
         let systemd = SystemdNotifier()
         let stop = TerminationRequest()
         logger.info("factory serving \(settings.queues.map(\.name).joined(separator: ", ")) every \(settings.factory.cycle)")
@@ -45,8 +46,10 @@ public struct PandaFactoryRole: Sendable {
                 first = false
             }
             let queued = summary.queues.reduce(0) { $0 + $1.queued }, running = summary.queues.reduce(0) { $0 + $1.running }
+            let held = summary.backoffs.keys.sorted()
             systemd.status("\(running) pilots running, \(queued) queued in \(summary.queues.count) queue(s); "
-                           + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)"))
+                           + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)")
+                           + (held.isEmpty ? "" : "; backing off \(held.joined(separator: ", ")): \(summary.backoffs[held[0]] ?? "")"))
             systemd.watchdog()
             var pinged = ContinuousClock.now
             if once { break }

@@ -52,6 +52,12 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// A factory holds back a queue's pilots (they failed quickly): the
+    /// seconds left, 0 when it does not; labels bounded by the configured queues.
+    func recordBackoff(queue: String, seconds: Double) {
+        registry.makeGauge(descriptor: Self.metric("panda_factory_backoff_seconds", "Seconds a factory still holds back new pilots at a queue whose pilots fail quickly, as it last reported"), labels: [("queue", queue)]).set(seconds)
+    }
+
     var dispatchesLastMinute: Int {
         let second = Int64(Date().timeIntervalSince1970)
         return recentDispatches.withLock { $0.total(endingAt: second) }
