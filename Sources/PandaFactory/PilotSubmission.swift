@@ -20,8 +20,10 @@ extension FactoryCycle {
         for _ in 0..<count {
             let name = "panda-\(queue.name)-\(RandomHex.make(bits: 40))"
             let directory = settings.spool + "/" + queue.name + "/" + name
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            // The queue's directory as the umask has it (a batch.user pilot
+            // must pass through it); the pilot's own is private.
+            try FileManager.default.createDirectory(atPath: settings.spool + "/" + queue.name, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             let token = try await client.pilotToken(PilotTokenRequest(queue: queue.name, validFor: validFor)).token
             // It goes into a shell script and a file name: only a JWT's characters.
             guard !token.isEmpty, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
