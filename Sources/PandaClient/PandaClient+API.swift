@@ -28,7 +28,11 @@ extension PandaClient {
     // MARK: Pilots
 
     public func acquire(_ request: AcquireRequest) async throws(ClientError) -> AcquireResult {
-        try await call("POST", "/api/v1/pilot/acquire_jobs", body: request)
+        let (message, result) = try await callWithMessage("POST", "/api/v1/pilot/acquire_jobs", body: request, as: AcquireResult.self)
+        var reply = result
+        // "no job fits" is the plain empty reply; anything else explains it.
+        if reply.jobs.isEmpty, !message.isEmpty, message != "no job fits" { reply.unmatched = message }
+        return reply
     }
 
     public func update(_ update: JobUpdate) async throws(ClientError) -> UpdateReply {

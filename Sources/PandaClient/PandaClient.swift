@@ -44,6 +44,20 @@ public final class PandaClient: Sendable {
         }
     }
 
+    /// As `call`, with the envelope's message too.
+    func callWithMessage<Reply: Decodable & Sendable>(_ method: String, _ path: String, body: some Encodable,
+                                                      as type: Reply.Type) async throws(ClientError) -> (String, Reply) {
+        let bytes: [UInt8]
+        do { bytes = Array(try JSONEncoder().encode(body)) } catch { throw .encoding(String(describing: error)) }
+        let reply = try await send(method, path, body: bytes)
+        do {
+            let envelope = try JSONDecoder().decode(MessageAndData<Reply>.self, from: Data(reply.body))
+            return (envelope.message ?? "", envelope.data)
+        } catch {
+            throw .malformedReply(path: path, detail: String(describing: error))
+        }
+    }
+
     /// One request with failover and retries; the reply is a 2xx.
     func send(_ method: String, _ path: String, body: [UInt8]?) async throws(ClientError) -> HTTPReply {
         var headers = [("Accept", "application/json")]
@@ -156,6 +170,11 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct EmptyBody: Encodable, Sendable {}
 
 private struct DataOf<T: Decodable>: Decodable {
+    let data: T
+}
+
+private struct MessageAndData<T: Decodable>: Decodable {
+    let message: String?
     let data: T
 }
 

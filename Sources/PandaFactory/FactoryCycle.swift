@@ -14,12 +14,15 @@ struct FactoryCycle: Sendable {
     let ledger: PilotLedger
     let adapters: [BatchSystem: any BatchAdapter]
     let logger: Logger
+    let backoff: QueueBackoff
 
     /// What the cycle saw, for STATUS= and the report.
     struct Summary: Sendable {
         var queues: [QueuePilots] = []
         var submitted = 0
         var problems: [String] = []
+        /// Queues held back, with why.
+        var backoffs: [String: String] = [:]
     }
 
     func run(now: Double = Date().timeIntervalSince1970) async -> Summary {
@@ -38,6 +41,7 @@ struct FactoryCycle: Sendable {
                 let (pilots, submitted) = try await serve(queue, batch: batch, adapter: adapter, demand: demand?[queue.name], now: now)
                 summary.queues.append(pilots)
                 summary.submitted += submitted
+                if let reason = pilots.backoff { summary.backoffs[queue.name] = reason }
             } catch {
                 summary.problems.append("\(queue.name): \(error)")
                 logger.error("queue \(queue.name) skipped this cycle: \(error)", metadata: ["panda.queue": "\(queue.name)"])
@@ -56,9 +60,11 @@ struct FactoryCycle: Sendable {
 
     private func serve(_ queue: QueueConfig, batch: BatchConfig, adapter: any BatchAdapter, demand: Int?,
                        now: Double) async throws -> (QueuePilots, Int) {
+        try await reconcileSubmitting(queue, adapter: adapter, now: now)
         let known = try ledger.active(queue: queue.name)
         let states = try await adapter.status(of: known.map(\.batchID))
         var records = known.map { PilotTransitions.apply(states[$0.batchID], to: $0, now: now, logger: logger) }
+        backoff.observe(queue: queue.name, ended: zip(known, records).filter { !$1.state.isActive }.map { ($0, $1) }, now: now, logger: logger)
         try await cancelStale(&records, adapter: adapter, demand: demand, now: now)
         // Only what changed is written: most pilots keep their state from cycle to cycle.
         try ledger.save(zip(known, records).filter { $0 != $1 }.map(\.1))
@@ -68,7 +74,8 @@ struct FactoryCycle: Sendable {
         let running = active.count { $0.state == .running }
         let held = active.count { $0.state == .held }
         var submitted = 0
-        if let demand, queue.status.servesPilots {
+        let hold = backoff.holds(queue: queue.name, now: now)
+        if let demand, queue.status.servesPilots, hold == nil {
             let plan = PilotPlan(limits: queue.pilots, slots: batch.slots, system: batch.system)
             let count = plan.newPilots(queued: queued, running: running + held, demand: demand)
             if count > 0 { submitted = try await submit(count, to: queue, adapter: adapter, now: now) }
@@ -76,9 +83,12 @@ struct FactoryCycle: Sendable {
         let ended = try ledger.ended(queue: queue.name, since: now - Double(settings.factory.retention.milliseconds) / 1000)
         // Local pilots start at once; batch pilots wait in the queue first.
         let startedAtOnce = adapter.system == .local
-        return (QueuePilots(queue: queue.name, batchSystem: batch.system,
-                            queued: queued + (startedAtOnce ? 0 : submitted), running: running + (startedAtOnce ? submitted : 0),
-                            held: held, finished: ended.finished, failed: ended.failed), submitted)
+        var pilots = QueuePilots(queue: queue.name, batchSystem: batch.system,
+                                 queued: queued + (startedAtOnce ? 0 : submitted), running: running + (startedAtOnce ? submitted : 0),
+                                 held: held, finished: ended.finished, failed: ended.failed)
+        pilots.backoff = hold?.reason
+        pilots.backoffUntil = hold?.until
+        return (pilots, submitted)
     }
 
     /// Queued too long, queued with nothing to do, held too long: cancelled,
@@ -106,49 +116,6 @@ struct FactoryCycle: Sendable {
             records[index].endedAt = now
             logger.info("pilot \(records[index].name) (\(records[index].batchID)) \(reason)")
         }
-    }
-
-    private func submit(_ count: Int, to queue: QueueConfig, adapter: any BatchAdapter, now: Double) async throws -> Int {
-        let walltime = queue.pilots.walltime
-        // The pilot stops a little before the batch system would kill it.
-        let lifetime = TimeSpan(milliseconds: walltime.milliseconds - min(60_000, walltime.milliseconds / 10))
-        let validFor = TimeSpan(milliseconds: settings.factory.maxQueuedTime.milliseconds + walltime.milliseconds + 3_600_000)
-        var launches: [PilotLaunch] = []
-        for _ in 0..<count {
-            let name = "panda-\(queue.name)-\(RandomHex.make(bits: 40))"
-            let directory = settings.spool + "/" + queue.name + "/" + name
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let token = try await client.pilotToken(PilotTokenRequest(queue: queue.name, validFor: validFor)).token
-            let tokenFile = directory + "/pilot.token"
-            // Created 0600 before the token is written: never readable by others.
-            guard FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw BatchError.commandFailed(command: "write token", detail: "cannot write \(tokenFile)")
-            }
-            let configArguments = adapter.system == .local ? settings.configPath.map { ["-c", $0] } ?? [] : []
-            let command = settings.pilotCommand + configArguments + [
-                "--server", settings.servers.joined(separator: ","), "--queue", queue.name, "--token-file", tokenFile,
-                "--lifetime", lifetime.description, "--pilot-id", name,
-            ]
-            launches.append(PilotLaunch(name: name, command: command, environment: queue.batch?.environment ?? [:], directory: directory,
-                                        stdout: directory + "/pilot.out", stderr: directory + "/pilot.err", walltime: walltime,
-                                        cores: queue.corecount, memory: queue.maxrss))
-        }
-        let ids: [String]
-        do {
-            ids = try await adapter.submit(launches, queue: queue)
-        } catch {
-            for launch in launches { try? FileManager.default.removeItem(atPath: launch.directory) }
-            throw error
-        }
-        let state: PilotRecord.State = adapter.system == .local ? .running : .queued
-        try ledger.add(zip(launches, ids).map { launch, id in
-            PilotRecord(system: adapter.system, batchID: id, queue: queue.name, name: launch.name, state: state, reason: nil, exitCode: nil,
-                        submittedAt: now, startedAt: state == .running ? now : nil, endedAt: nil, heldAt: nil,
-                        directory: launch.directory, missing: 0)
-        })
-        logger.info("submitted \(ids.count) pilot(s) to \(queue.name) through \(adapter.system.rawValue): \(ids.joined(separator: " "))",
-                    metadata: ["panda.queue": "\(queue.name)"])
-        return ids.count
     }
 
     private func forgetOld(now: Double) {

@@ -34,9 +34,12 @@ public struct PandaFactoryRole: Sendable {
             .pbs: PBSAdapter(runner: runner), .local: local,
         ]
         var settings = self.settings
+        // Kept across reloads: a reloaded catalogue does not forgive a failing queue.
+        let backoff = QueueBackoff()
         func makeCycle() -> FactoryCycle {
             let client = PandaClient(servers: settings.servers, token: settings.token, settings: settings.api)
-            return FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger)
+            return FactoryCycle(settings: settings, client: client, ledger: ledger, adapters: adapters, logger: logger,
+                                backoff: backoff)
         }
         var cycle = makeCycle()
         let systemd = SystemdNotifier()
@@ -56,8 +59,10 @@ public struct PandaFactoryRole: Sendable {
                 first = false
             }
             let queued = summary.queues.reduce(0) { $0 + $1.queued }, running = summary.queues.reduce(0) { $0 + $1.running }
+            let held = summary.backoffs.keys.sorted()
             systemd.status("\(running) pilots running, \(queued) queued in \(summary.queues.count) queue(s); "
-                           + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)"))
+                           + "\(summary.submitted) submitted last cycle" + (summary.problems.isEmpty ? "" : "; \(summary.problems.count) problem(s)")
+                           + (held.isEmpty ? "" : "; backing off \(held.joined(separator: ", ")): \(summary.backoffs[held[0]] ?? "")"))
             systemd.watchdog()
             var pinged = ContinuousClock.now
             if once { break }

@@ -117,7 +117,9 @@ public struct PandaPilotRole: Sendable {
                 remaining: TimeSpan(milliseconds: Int64(remaining.seconds * 1000)), nJobs: 1, pilot: settings.pilotID)
             let job: DispatchedJob?
             do {
-                job = try await client.acquire(ask).jobs.first
+                let reply = try await client.acquire(ask)
+                if let why = reply.unmatched { log.info("no job for this pilot: \(why)") }
+                job = reply.jobs.first
             } catch .refused(let status, let message) {
                 log.info("the server refuses to give work (\(status)): \(message)")
                 return ExitStatus.setupFailed

@@ -65,6 +65,9 @@ struct Brokerage: Sendable {
         if let memory = spec.resources.memory, memory > queue.maxrss { problems.append("needs \(memory) memory, allows \(queue.maxrss)") }
         if let disk = spec.resources.disk, disk > queue.maxwdir { problems.append("needs \(disk) disk, allows \(queue.maxwdir)") }
         if let walltime = spec.resources.walltime, walltime > queue.maxtime { problems.append("needs \(walltime) walltime, allows \(queue.maxtime)") }
+        else if let walltime = spec.resources.walltime, walltime > queue.longestJob {
+            problems.append("needs \(walltime) walltime, its pilots (pilots.walltime \(queue.pilots.walltime)) give a job at most \(queue.longestJob)")
+        }
         let missing = spec.software.filter { !queue.software.contains($0) }
         if !missing.isEmpty { problems.append("lacks software \(missing.joined(separator: ", "))") }
         if let unreadable = spec.inputs.first(where: { input in !input.replicas.contains { queue.readFrom.contains($0.storage) } }) {

@@ -20,6 +20,10 @@ public protocol JobStore: TaskStore, CatalogueStore, TokenStore, Sendable {
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
     /// With a key used before, returns the jobs that call was handed.
     func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob]
+    /// After a claim that found nothing: why the queue's activated jobs (a
+    /// bounded sample of them) do not fit the pilot, or nil when it has none.
+    /// A read, so the empty claim's write stays as cheap as it was.
+    func unmatched(_ request: ClaimRequest) async throws -> UnmatchedJobs?
     /// Applies a pilot's report about an attempt it holds the lease of.
     /// `queues` are those the caller's token covers (nil: every queue); a job
     /// of another queue is refused whatever lease comes with the report.

@@ -54,6 +54,10 @@ public final class SQLiteJobStore: JobStore {
         try await storeErrors { try await writer.write { db in try Self.claim(db, request, key: key, now: now) } }
     }
 
+    public func unmatched(_ request: ClaimRequest) async throws -> UnmatchedJobs? {
+        try await storeErrors { try await pool.read { db in try Self.unmatched(db, request) } }
+    }
+
     public func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply {
         // A refusal is thrown inside the write, so its savepoint undoes
         // whatever ran before the refusal was found.

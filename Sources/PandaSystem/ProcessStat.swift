@@ -14,6 +14,9 @@ public struct ProcessStat: Sendable, Equatable {
     public let parent: pid_t
     public let group: pid_t
     public let residentPages: Int64
+    /// When it started, in clock ticks after boot (field 22): with the pid,
+    /// what tells a process from a later one that got the same pid.
+    public let startTime: UInt64
 
     public static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -21,15 +24,16 @@ public struct ProcessStat: Sendable, Equatable {
     public init?(pid: pid_t) {
         // SmallFile, not Foundation: /proc files report size 0 (see SmallFile).
         guard let text = SmallFile.text("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        // After "(name)", which may itself hold spaces: 0 state, 1 parent, 2 process group, 21 RSS pages.
+        // After "(name)", which may itself hold spaces: 0 state, 1 parent, 2 process group, 19 start time, 21 RSS pages.
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 21, let state = fields[0].first, let parent = pid_t(fields[1]), let group = pid_t(fields[2]),
-              let pages = Int64(fields[21]) else { return nil }
+              let pages = Int64(fields[21]), let started = UInt64(fields[19]) else { return nil }
         self.pid = pid
         self.state = state
         self.parent = parent
         self.group = group
         self.residentPages = pages
+        self.startTime = started
     }
 
     /// Exists and is not a zombie (a zombie has ended; only its reaping is pending).

@@ -56,6 +56,8 @@ extension ConfigCommand {
             let files = loaded.files.count
             print("\(loaded.files[0]): valid: \(plural(sites, "site")), \(plural(queues, "queue")), "
                   + "\(plural(endpoints, "storage endpoint")) (\(plural(files, "file")) read)")
+            // Valid, but worth knowing: what jobs without a walltime get.
+            for note in configuration.queues.compactMap(\.walltimeNote) { print("note: " + note) }
         }
     }
 

@@ -44,6 +44,7 @@ struct FactoryCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        OrphanWatch.startIfAsked()
         let configuration = try file.load().configuration
         LoggingSetup.bootstrap(role: "factory", level: logLevel)
         let logger = Logger(label: "panda.factory")

@@ -22,6 +22,7 @@ struct ServerCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        OrphanWatch.startIfAsked()
         let loaded = try file.load()
         LoggingSetup.bootstrap(role: "server", level: logLevel)
         let logger = Logger(label: "panda.server")

@@ -74,7 +74,8 @@ struct StandInCommandTests {
                                directory: spool + "/\(index)", stdout: spool + "/\(index)/out", stderr: spool + "/\(index)/err",
                                walltime: .hours(1), cores: 1, memory: .gigabytes(2))
         }
-        let ids = try await CondorAdapter(runner: standIns.runner()).submit(launches, queue: try TestQueue.condor())
+        var ids: [String] = []
+        try await CondorAdapter(runner: standIns.runner()).submit(launches, queue: try TestQueue.condor()) { _, id in ids.append(id) }
         #expect(ids == ["42.0", "42.1", "42.2"])
         let description = try String(contentsOfFile: standIns.directory + "/description", encoding: .utf8)
         #expect(description.contains("+ProjectName = \"panda\""), "the queue's submit_lines are in it")
@@ -99,6 +100,60 @@ struct StandInCommandTests {
         #expect(try await SlurmAdapter(runner: standIns.runner()).status(of: ["99"]).isEmpty)
         let down = try StandIns(["squeue": "echo 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)' >&2; exit 1"])
         await #expect(throws: BatchError.self) { try await SlurmAdapter(runner: down.runner()).status(of: ["99"]) }
+    }
+
+    @Test("PBS: a qsub that fails part-way has handed over every id it returned before it failed")
+    func pbsPartWay() async throws {
+        let standIns = try StandIns(["qsub": #"""
+            n=$(cat "$(dirname "$0")/n" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "$(dirname "$0")/n"
+            [ $n -le 2 ] || { echo 'qsub: Maximum number of jobs already in queue' >&2; exit 38; }
+            echo "$n.pbs01"
+            """#])
+        let launches = try (0..<4).map { try launch("p\($0)", in: standIns.directory) }
+        var ids: [Int: String] = [:]
+        do {
+            try await PBSAdapter(runner: standIns.runner()).submit(launches, queue: try TestQueue.condor()) { ids[$0] = $1 }
+            Issue.record("the third qsub failed, yet submit returned")
+        } catch {
+            #expect(String(describing: error).contains("Maximum number of jobs already in queue"))
+        }
+        #expect(ids == [0: "1.pbs01", 1: "2.pbs01"])
+    }
+
+    @Test("finding pilots by name: HTCondor's +PandaPilot through condor_q and condor_history, PBS's job name through qselect")
+    func findByName() async throws {
+        let standIns = try StandIns([
+            "condor_q": #"echo '[{"ClusterId": 9, "ProcId": 1, "PandaPilot": "panda-Q-a"}]'"#,
+            "condor_history": #"case "$*" in *panda-Q-b*) echo '[{"ClusterId": 8, "ProcId": 0, "PandaPilot": "panda-Q-b"}]';; esac"#,
+            "qselect": #"[ "$3" = "panda-Q-a" ] && echo "77.pbs01"; exit 0"#,
+        ])
+        #expect(try await CondorAdapter(runner: standIns.runner()).find(["panda-Q-a", "panda-Q-b", "panda-Q-c"])
+            == ["panda-Q-a": "9.1", "panda-Q-b": "8.0"])
+        #expect(try await PBSAdapter(runner: standIns.runner()).find(["panda-Q-a", "panda-Q-c"]) == ["panda-Q-a": "77.pbs01"])
+    }
+
+    @Test("Slurm: ids squeue forgot are asked of sacct, until sacct says accounting is disabled")
+    func slurmAccounting() async throws {
+        let standIns = try StandIns([
+            "squeue": "exit 0",
+            "sacct": #"echo x >> "$(dirname "$0")/asked"; echo 'Slurm accounting storage is disabled' >&2; exit 1"#,
+        ])
+        let adapter = SlurmAdapter(runner: standIns.runner())
+        #expect(try await adapter.status(of: ["5"]).isEmpty)
+        #expect(try await adapter.status(of: ["5"]).isEmpty)
+        #expect((try? String(contentsOfFile: standIns.directory + "/asked", encoding: .utf8)) == "x\n", "asked once, then no more")
+        let accounted = try StandIns([
+            "squeue": "exit 0",
+            "sacct": #"echo '5|FAILED|3:0|NonZeroExitCode'"#,
+        ])
+        #expect(try await SlurmAdapter(runner: accounted.runner()).status(of: ["5"]) == ["5": .done(exit: 3)])
+    }
+
+    func launch(_ name: String, in directory: String) throws -> PilotLaunch {
+        let spool = directory + "/spool/" + name
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        return PilotLaunch(name: name, command: ["/bin/true"], environment: [:], directory: spool, stdout: spool + "/out", stderr: spool + "/err",
+                           walltime: .hours(1), cores: 1, memory: .gigabytes(1), token: "t.t.t")
     }
 
     @Test("a command not on PATH is named in the error")

@@ -102,16 +102,19 @@ public struct BatchConfig: Sendable, Codable, Equatable {
     public var submitLines: [String]
     /// Environment given to the pilot by the batch job.
     public var environment: [String: String]
+    /// The user local pilots run as (the factory must be root or hold
+    /// CAP_SETUID and CAP_SETGID); nil: the factory's own user.
+    public var user: String?
 
     enum CodingKeys: String, CodingKey {
-        case system, partition, account, qos, queue, slots, args, environment
+        case system, partition, account, qos, queue, slots, args, environment, user
         case submitLines = "submit_lines"
     }
 
     /// Which keys each system uses, beyond those every system has.
     static let keysBySystem: [String: Set<BatchSystem>] = [
         "partition": [.slurm], "qos": [.slurm], "account": [.slurm, .pbs],
-        "queue": [.pbs], "slots": [.local], "submit_lines": [.condor],
+        "queue": [.pbs], "slots": [.local], "submit_lines": [.condor], "user": [.local],
     ]
 
     init(reading r: ConfigReader) {
@@ -124,6 +127,7 @@ public struct BatchConfig: Sendable, Codable, Equatable {
         args = r.list("args")
         submitLines = r.list("submit_lines")
         environment = r.stringMap("environment")
+        user = r.value("user")
         r.finish()
     }
 }

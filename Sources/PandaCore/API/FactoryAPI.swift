@@ -29,10 +29,14 @@ public struct QueuePilots: Sendable, Codable, Equatable {
     /// Ended in the retention period, successfully / not.
     public var finished: Int
     public var failed: Int
+    /// While the factory holds back new pilots because the queue's pilots
+    /// fail quickly: why, and until when (seconds since 1970).
+    public var backoff: String?
+    public var backoffUntil: Double?
 
     enum CodingKeys: String, CodingKey {
-        case queue, queued, running, held, finished, failed
-        case batchSystem = "batch_system"
+        case queue, queued, running, held, finished, failed, backoff
+        case batchSystem = "batch_system", backoffUntil = "backoff_until"
     }
 
     public init(queue: String, batchSystem: BatchSystem, queued: Int, running: Int, held: Int, finished: Int, failed: Int) {

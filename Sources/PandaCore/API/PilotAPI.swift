@@ -32,7 +32,15 @@ public struct AcquireRequest: Sendable, Codable {
 /// The jobs handed to a pilot, each with its lease.
 public struct AcquireResult: Sendable, Codable {
     public var jobs: [DispatchedJob]
-    public init(jobs: [DispatchedJob]) { self.jobs = jobs }
+    /// The reply's message when no job came back although the queue has
+    /// activated jobs: which resource the pilot lacked (see `UnmatchedJobs`).
+    /// It travels in the envelope, not in `data`.
+    public var unmatched: String?
+    enum CodingKeys: String, CodingKey { case jobs }
+    public init(jobs: [DispatchedJob], unmatched: String? = nil) {
+        self.jobs = jobs
+        self.unmatched = unmatched
+    }
 }
 
 /// One job as a pilot receives it: everything needed to run it.

@@ -91,9 +91,11 @@ public struct JobDescription: Sendable, Codable, Equatable {
     /// Every attempt's outcome, oldest first, the current one last; the
     /// fields above are the current attempt's alone.
     public var attempts: [AttemptOutcome]
+    /// For a job activated for a while: why pilots did not take it.
+    public var waiting: String?
 
     enum CodingKeys: String, CodingKey {
-        case status, spec, pilot, node, outputs, timings, history, attempts
+        case status, spec, pilot, node, outputs, timings, history, attempts, waiting
         case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
     }
 

@@ -5,42 +5,56 @@ import PandaCore
 /// own file beside this one (Harvester's submitter/monitor/sweeper in one).
 ///
 /// ```swift
-/// let ids = try await adapter.submit(launches, queue: queue)
+/// try await adapter.submit(launches, queue: queue) { index, id in ledger.adopt(launches[index].name, id) }
 /// let states = try await adapter.status(of: ids)   // ids it no longer knows are absent
+/// let found = try await adapter.find(names)        // pilots submitted by a factory that died before recording them
 /// try await adapter.cancel(ids)
 /// ```
 protocol BatchAdapter: Sendable {
     var system: BatchSystem { get }
-    /// Submits one batch job per launch; the ids, in order.
-    func submit(_ launches: [PilotLaunch], queue: QueueConfig) async throws(BatchError) -> [String]
+    /// Submits one batch job per launch. Each id is handed to `submitted`
+    /// (with the launch's index) as soon as the batch system returns it,
+    /// before the next submission, so a failure part-way loses none.
+    func submit(_ launches: [PilotLaunch], queue: QueueConfig, submitted: (Int, String) -> Void) async throws(BatchError)
     /// The state of each id the batch system still knows.
     func status(of ids: [String]) async throws(BatchError) -> [String: PilotBatchState]
+    /// The ids of the batch jobs that carry these pilot names (job name,
+    /// `+PandaPilot`, `--pilot-id`): for pilots whose submission a factory
+    /// started and did not live to record.
+    func find(_ names: [String]) async throws(BatchError) -> [String: String]
     func cancel(_ ids: [String]) async throws(BatchError)
 }
 
 /// One pilot to start: its command line and where its output goes.
 struct PilotLaunch: Sendable, Equatable {
-    /// Unique per pilot; the batch job's name.
+    /// Unique per pilot; the batch job's name, and the pilot's `--pilot-id`.
     let name: String
+    /// The pilot's command line; `PilotScript.tokenFile` stands for the token
+    /// file the batch script writes on the worker node.
     let command: [String]
     let environment: [String: String]
-    /// The directory the pilot starts in (its default work area).
+    /// The directory on the factory host with its script and token (and its
+    /// output where the batch system brings it back).
     let directory: String
     let stdout: String
     let stderr: String
     let walltime: TimeSpan
     let cores: Int
     let memory: ByteCount
+    /// The pilot's own token, carried inside its batch script.
+    var token: String = ""
 }
 
 /// A pilot's state as its batch system reports it.
 enum PilotBatchState: Sendable, Equatable {
     case queued
     case running
-    /// Ended; the exit code when the batch system says.
-    case done(exit: Int?)
-    /// Ended without running to its end: cancelled, timed out, node failure.
-    case failed(reason: String)
+    /// Ended by itself with this exit code (0: the pilot finished its work).
+    case done(exit: Int)
+    /// Ended otherwise, or with a failure the batch system names: the reason
+    /// an operator reads ("killed by signal 9", "its node failed (NODE_FAIL)"),
+    /// and the exit code when there is one.
+    case failed(reason: String, exit: Int? = nil)
     /// Waiting on something other than resources (HTCondor hold, suspension).
     case held(reason: String)
     /// Answered, but in a state panda does not know.
@@ -68,20 +82,4 @@ enum BatchError: Error, Sendable, CustomStringConvertible {
         case .unreadable(let command, let detail): return "\(command): cannot read its output: \(detail)"
         }
     }
-}
-
-/// Shell quoting for batch scripts: single quotes, with embedded ones escaped.
-func shellQuoted(_ word: String) -> String {
-    "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-}
-
-/// The body of a batch script that runs a pilot: environment, directory, exec.
-func pilotScript(_ launch: PilotLaunch, directives: [String]) -> String {
-    var lines = ["#!/bin/sh"] + directives
-    for (key, value) in launch.environment.sorted(by: { $0.key < $1.key }) {
-        lines.append("export \(key)=\(shellQuoted(value))")
-    }
-    lines.append("cd \(shellQuoted(launch.directory)) || exit 1")
-    lines.append("exec " + launch.command.map(shellQuoted).joined(separator: " "))
-    return lines.joined(separator: "\n") + "\n"
 }

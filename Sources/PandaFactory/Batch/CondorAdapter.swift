@@ -15,30 +15,27 @@ struct CondorAdapter: BatchAdapter {
     var system: BatchSystem { .condor }
     static let attributes = "ClusterId,ProcId,JobStatus,HoldReason,ExitCode,ExitBySignal,ExitSignal,RemoveReason"
 
-    func submit(_ launches: [PilotLaunch], queue: QueueConfig) async throws(BatchError) -> [String] {
-        guard !launches.isEmpty else { return [] }
+    func submit(_ launches: [PilotLaunch], queue: QueueConfig, submitted: (Int, String) -> Void) async throws(BatchError) {
+        guard !launches.isEmpty else { return }
         var scripts: [String] = []
         for launch in launches {
-            let script = launch.directory + "/pilot.condor.sh"
-            do {
-                try pilotScript(launch, directives: []).write(toFile: script, atomically: true, encoding: .utf8)
-                chmod(script, 0o700)
-            } catch {
-                throw BatchError.commandFailed(command: "condor_submit", detail: "cannot write \(script): \(error)")
-            }
-            scripts.append(script)
+            scripts.append(try PilotScript(launch: launch, directives: [], redirectOutput: false).write(named: "pilot.condor.sh", command: "condor_submit"))
         }
         let description = Self.description(launches, scripts: scripts, batch: queue.batch)
+        // One cluster for the cycle: its ids come back together.
         let output = try await runner.check("condor_submit", ["-terse"] + (queue.batch?.args ?? []) + ["-"], input: description)
         let ids = try Self.parseSubmit(output.stdout)
+        for (index, id) in ids.prefix(launches.count).enumerated() { submitted(index, id) }
         guard ids.count == launches.count else {
             throw BatchError.unreadable(command: "condor_submit", detail: "\(launches.count) pilots submitted, \(ids.count) ids back")
         }
-        return ids
     }
 
     /// A submit description: common settings, then per pilot its executable,
-    /// output paths and a `queue`.
+    /// output paths and a `queue`. The script carries everything the pilot
+    /// needs, so HTCondor transfers only it (the executable) to the node and
+    /// brings back stdout, stderr and nothing else; `+PandaPilot` names the
+    /// pilot, so a restarted factory finds it.
     static func description(_ launches: [PilotLaunch], scripts: [String], batch: BatchConfig?) -> String {
         let first = launches[0]
         var lines = [
@@ -48,6 +45,10 @@ struct CondorAdapter: BatchAdapter {
             // The pilot stops itself before its lifetime; this is the backstop.
             "periodic_remove = JobStatus == 2 && (time() - EnteredCurrentStatus) > \(first.walltime.milliseconds / 1000 + 600)",
             "getenv = false",
+            "should_transfer_files = YES",
+            "when_to_transfer_output = ON_EXIT_OR_EVICT",
+            "transfer_executable = true",
+            "transfer_output_files = ",
         ] + (batch?.submitLines ?? [])
         for (launch, script) in zip(launches, scripts) {
             lines += [
@@ -56,6 +57,8 @@ struct CondorAdapter: BatchAdapter {
                 "output = \(launch.stdout)",
                 "error = \(launch.stderr)",
                 "log = \(launch.directory)/condor.log",
+                "+PandaPilot = \"\(launch.name)\"",
+                "batch_name = \(launch.name)",
                 "queue 1",
             ]
         }
@@ -100,19 +103,51 @@ struct CondorAdapter: BatchAdapter {
         return states
     }
 
-    /// JobStatus: 1 idle, 2 running, 3 removed, 4 completed, 5 held, 6 transferring output, 7 suspended.
+    /// JobStatus: 1 idle, 2 running, 3 removed, 4 completed, 5 held,
+    /// 6 transferring output, 7 suspended; a completed job ended by itself
+    /// (ExitCode) or by a signal (ExitBySignal, ExitSignal).
     static func state(_ status: Int, ad: [String: Any]) -> PilotBatchState {
         switch status {
         case 1: return .queued
         case 2, 6: return .running
-        case 3: return .failed(reason: "removed" + ((ad["RemoveReason"] as? String).map { ": \($0)" } ?? ""))
+        case 3: return .failed(reason: "removed from HTCondor" + ((ad["RemoveReason"] as? String).map { ": \($0)" } ?? ""))
         case 4:
-            if ad["ExitBySignal"] as? Bool == true { return .failed(reason: "killed by signal \(ad["ExitSignal"] as? Int ?? 0)") }
-            return .done(exit: ad["ExitCode"] as? Int)
+            if ad["ExitBySignal"] as? Bool == true {
+                return .failed(reason: "killed by signal \(WaitStatus.name(ad["ExitSignal"] as? Int ?? 0))")
+            }
+            guard let exit = ad["ExitCode"] as? Int else { return .failed(reason: "completed in HTCondor without an exit code") }
+            return .done(exit: exit)
         case 5: return .held(reason: ad["HoldReason"] as? String ?? "held")
         case 7: return .held(reason: "suspended")
         default: return .unknown("JobStatus \(status)")
         }
+    }
+
+    /// Pilots by their `+PandaPilot` attribute, queued or in the history.
+    func find(_ names: [String]) async throws(BatchError) -> [String: String] {
+        guard !names.isEmpty else { return [:] }
+        let constraint = names.map { "PandaPilot == \"\($0)\"" }.joined(separator: " || ")
+        var found: [String: String] = [:]
+        for command in ["condor_q", "condor_history"] {
+            let output = try await runner.check(command, ["-json", "-attributes", "ClusterId,ProcId,PandaPilot", "-constraint", constraint])
+            found.merge(try Self.parseNames(output.stdout, command: command)) { current, _ in current }
+        }
+        return found
+    }
+
+    static func parseNames(_ text: String, command: String) throws(BatchError) -> [String: String] {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return [:] }
+        guard let ads = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [[String: Any]] else {
+            throw BatchError.unreadable(command: command, detail: "not a JSON array of job ads: \(trimmed.prefix(200))")
+        }
+        var found: [String: String] = [:]
+        for ad in ads {
+            if let name = ad["PandaPilot"] as? String, let cluster = ad["ClusterId"] as? Int, let proc = ad["ProcId"] as? Int {
+                found[name] = "\(cluster).\(proc)"
+            }
+        }
+        return found
     }
 
     func cancel(_ ids: [String]) async throws(BatchError) {

@@ -14,27 +14,22 @@ struct PBSAdapter: BatchAdapter {
     let runner: CommandRunner
     var system: BatchSystem { .pbs }
 
-    func submit(_ launches: [PilotLaunch], queue: QueueConfig) async throws(BatchError) -> [String] {
-        var ids: [String] = []
-        for launch in launches {
-            let script = launch.directory + "/pilot.pbs"
-            do {
-                try pilotScript(launch, directives: Self.directives(launch, batch: queue.batch)).write(toFile: script, atomically: true, encoding: .utf8)
-            } catch {
-                throw BatchError.commandFailed(command: "qsub", detail: "cannot write \(script): \(error)")
-            }
+    func submit(_ launches: [PilotLaunch], queue: QueueConfig, submitted: (Int, String) -> Void) async throws(BatchError) {
+        for (index, launch) in launches.enumerated() {
+            let script = try PilotScript(launch: launch, directives: Self.directives(launch, batch: queue.batch), redirectOutput: true)
+                .write(named: "pilot.pbs", command: "qsub")
             let output = try await runner.check("qsub", (queue.batch?.args ?? []) + [script])
-            ids.append(try Self.parseSubmit(output.stdout))
+            submitted(index, try Self.parseSubmit(output.stdout))
         }
-        return ids
     }
 
+    /// Output to /dev/null: the script sends its own where the node can write.
     static func directives(_ launch: PilotLaunch, batch: BatchConfig?) -> [String] {
         let seconds = launch.walltime.milliseconds / 1000
         var lines = [
             "#PBS -N \(launch.name)",
-            "#PBS -o \(launch.stdout)",
-            "#PBS -e \(launch.stderr)",
+            "#PBS -o /dev/null",
+            "#PBS -e /dev/null",
             String(format: "#PBS -l walltime=%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60),
             "#PBS -l select=1:ncpus=\(launch.cores):mem=\(max(1, launch.memory.bytes / 1_048_576))mb",
         ]
@@ -78,20 +73,54 @@ struct PBSAdapter: BatchAdapter {
         return states
     }
 
-    /// job_state letters; Exit_status < 0 is a PBS error, ≥ 256 a signal (status − 256).
+    /// job_state letters (B array begun, E exiting, F finished, H held,
+    /// M moved, Q queued, R running, S suspended, T transiting, U suspended
+    /// for the workstation, W waiting, X subjob finished). Exit_status: 0–255
+    /// the script's exit, ≥ 256 killed by signal (status − 256), < 0 a PBS
+    /// JOB_EXEC_* code.
     static func state(_ letter: String, exit: Int?, comment: String? = nil) -> PilotBatchState {
         switch letter {
         case "Q", "W", "T", "M": return .queued
-        case "R", "E", "B", "X": return .running
+        case "R", "E", "B": return .running
         case "H": return .held(reason: comment ?? "held")
         case "S", "U": return .held(reason: "suspended")
-        case "F":
-            guard let exit else { return .done(exit: nil) }
-            if exit < 0 { return .failed(reason: "PBS error \(exit)" + (comment.map { ": \($0)" } ?? "")) }
-            if exit >= 256 { return .failed(reason: "killed by signal \(exit - 256)") }
+        case "F", "X":
+            guard let exit else { return .failed(reason: "finished in PBS without an exit status" + (comment.map { ": \($0)" } ?? "")) }
+            if exit < 0 {
+                let name = execCodes[exit].map { "\($0.name), \($0.text)" } ?? "PBS error \(exit)"
+                return .failed(reason: name + (comment.map { ": \($0)" } ?? ""))
+            }
+            if exit >= 256 { return .failed(reason: "killed by signal \(WaitStatus.name(exit - 256))") }
             return .done(exit: exit)
         default: return .unknown(letter)
         }
+    }
+
+    /// PBS Professional's JOB_EXEC_* exit statuses an operator meets most.
+    static let execCodes: [Int: (name: String, text: String)] = [
+        -1: ("JOB_EXEC_FAIL1", "the job could not start (before its files were staged)"),
+        -2: ("JOB_EXEC_FAIL2", "the job could not start (after its files were staged)"),
+        -3: ("JOB_EXEC_RETRY", "the job could not start; PBS retries it"),
+        -4: ("JOB_EXEC_INITABT", "the job was aborted on MoM initialisation"),
+        -24: ("JOB_EXEC_KILL_NCPUS_BURST", "killed for using more CPUs than requested"),
+        -25: ("JOB_EXEC_KILL_NCPUS_SUM", "killed for using more CPUs than requested"),
+        -26: ("JOB_EXEC_KILL_VMEM", "killed for using more virtual memory than requested"),
+        -27: ("JOB_EXEC_KILL_MEM", "killed for using more memory than requested"),
+        -28: ("JOB_EXEC_KILL_CPUT", "killed for using more CPU time than requested"),
+        -29: ("JOB_EXEC_KILL_WALLTIME", "killed at its walltime"),
+    ]
+
+    /// Pilots by job name: `qselect -x -N NAME` for each (they are few: only
+    /// those a factory did not live to record).
+    func find(_ names: [String]) async throws(BatchError) -> [String: String] {
+        var found: [String: String] = [:]
+        for name in names {
+            let output = try await runner.check("qselect", ["-x", "-N", name])
+            if let id = output.stdout.split(separator: "\n").first.map({ $0.trimmingCharacters(in: .whitespaces) }), !id.isEmpty {
+                found[name] = id
+            }
+        }
+        return found
     }
 
     func cancel(_ ids: [String]) async throws(BatchError) {

@@ -48,6 +48,30 @@ final class PilotLedger: Sendable {
         try database.write { db in for record in records { try record.insert(db) } }
     }
 
+    /// The placeholder id of a pilot not yet known to its batch system.
+    static func placeholder(_ name: String) -> String { "submitting:" + name }
+
+    /// A pilot being submitted gets its batch id and state.
+    func adopt(_ record: PilotRecord, batchID: String, state: PilotRecord.State, at now: Double) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE pilots SET batch_id = ?, state = ?, started_at = ? WHERE system = ? AND batch_id = ?",
+                           arguments: [batchID, state.rawValue, state == .running ? now : nil, record.system.rawValue, record.batchID])
+        }
+    }
+
+    /// Pilots recorded as submitting: the submission of an earlier cycle or
+    /// run that did not come back with their ids.
+    func submitting(queue: String) throws -> [PilotRecord] {
+        try database.read { db in
+            try PilotRecord.filter(PilotRecord.CodingKeys.queue == queue)
+                .filter(PilotRecord.CodingKeys.state == PilotRecord.State.submitting.rawValue).fetchAll(db)
+        }
+    }
+
+    func remove(_ record: PilotRecord) throws {
+        _ = try database.write { db in try record.delete(db) }
+    }
+
     func save(_ records: [PilotRecord]) throws {
         guard !records.isEmpty else { return }
         try database.write { db in for record in records { try record.update(db) } }

@@ -4,6 +4,9 @@ import PandaCore
 /// One pilot the factory submitted, as it remembers it.
 struct PilotRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     enum State: String, Codable, Sendable {
+        /// Recorded before its batch submission, under a placeholder id, so a
+        /// factory killed before it learns the id finds the pilot by name.
+        case submitting
         case queued, running, held, finished, failed
 
         var isActive: Bool { self == .queued || self == .running || self == .held }

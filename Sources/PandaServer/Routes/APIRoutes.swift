@@ -62,6 +62,7 @@ struct ServerContext: Sendable {
     let shedder: LoadShedder
     let health: HealthState
     let dispatchReply = DispatchReply()
+    let unmatchedBook = UnmatchedBook()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
 
     static var now: Double { Date().timeIntervalSince1970 }

@@ -22,8 +22,12 @@ final class DispatchReply: Sendable {
     /// Distinct resource shapes remembered before the cache starts over.
     static let cacheLimit = 4096
 
-    func body(for jobs: [ClaimedJob], queue: QueueConfig, limits: (QueueConfig) -> JobLimits) -> ByteBuffer {
-        var text = #"{"success":true,"message":"\#(jobs.isEmpty ? "no job fits" : "")","data":{"jobs":["#
+    /// `message` says why an empty reply is empty (see `UnmatchedJobs`).
+    func body(for jobs: [ClaimedJob], queue: QueueConfig, limits: (QueueConfig) -> JobLimits, message: String? = nil) -> ByteBuffer {
+        let said = message.flatMap { try? JSONReply.encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        var text = #"{"success":true,"message":"#
+        text += said ?? (jobs.isEmpty ? #""no job fits""# : #""""#)
+        text += #","data":{"jobs":["#
         for (index, job) in jobs.enumerated() {
             if index > 0 { text += "," }
             text += #"{"id":\#(job.id),"attempt":\#(job.attempt),"lease":"\#(job.lease)","spec":"#

@@ -44,6 +44,9 @@ extension ServerContext {
             // The token says who reports, whatever the body claims.
             report.factory = factory.subject
             try await store.recordPilots(report, now: Self.now)
+            for entry in report.queues where configuration.queue(named: entry.queue) != nil {
+                metrics.recordBackoff(queue: entry.queue, seconds: max(0, (entry.backoffUntil ?? 0) - Self.now))
+            }
             return JSONReply.success(EmptyData())
         }
         router.get("/api/v1/factory/pilots") { _, context in

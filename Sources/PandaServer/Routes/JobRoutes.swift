@@ -21,8 +21,12 @@ extension ServerContext {
         router.post("/api/v1/job/get_description") { request, context in
             let caller = try context.require(.submit, .read)
             let id = try await body.decode(JobIDRequest.self, from: request).jobID
-            guard let description = try await store.describe(id, owner: caller.ownerFilter) else {
+            guard var description = try await store.describe(id, owner: caller.ownerFilter) else {
                 throw APIError(.notFound, "job \(id) does not exist or is not yours")
+            }
+            if description.status.state == .activated, let name = description.status.queue, let queue = configuration.queue(named: name) {
+                description.waiting = unmatchedBook.waiting(for: description, queue: queue, reports: (try? await store.pilotReports()) ?? [],
+                                                            now: Self.now)
             }
             return JSONReply.success(description)
         }
@@ -81,7 +85,7 @@ extension ServerContext {
             spec: spec, owner: owner, queue: queue.name,
             maxAttempts: spec.maxAttempts ?? configuration.server.maxAttempts,
             cores: spec.resources.cores, memory: spec.resources.memory ?? queue.maxrss,
-            disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.maxtime)
+            disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.longestJob)
     }
 
     private func filter(from request: Request, caller: TokenClaims) throws -> JobFilter {

@@ -20,11 +20,14 @@ extension ServerContext {
             }
             return try await shedder.admit {
                 let started = ContinuousClock.now
-                let claimed = try await store.claim(ClaimRequest(
+                let claim = ClaimRequest(
                     queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject, cores: ask.cores,
-                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs), key: key, now: Self.now)
+                    memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs)
+                let claimed = try await store.claim(claim, key: key, now: Self.now)
                 metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
-                let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:))
+                // Explained only when nothing matched: the hot path is unchanged.
+                let why = claimed.isEmpty ? await explainEmptyClaim(claim, at: Self.now) : nil
+                let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:), message: why?.message)
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
             }
         }

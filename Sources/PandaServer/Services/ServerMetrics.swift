@@ -43,6 +43,21 @@ public final class ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.metric("panda_pilot_node_refusals_total", "Pilots that refused to start on their worker node, by queue and error code"), labels: [("queue", queue), ("code", String(code))]).increment()
     }
 
+    /// An acquire found activated jobs at its queue but none the pilot could
+    /// take, counted once per resource it was short of; labels are bounded
+    /// by the configured queues and the four resources.
+    func countUnmatched(queue: String, resources: [UnmatchedJobs.Resource]) {
+        for resource in resources {
+            registry.makeCounter(descriptor: Self.metric("panda_acquire_unmatched_total", "Empty acquires at a queue with activated jobs too big for the pilot, by queue and the resource it lacked"), labels: [("queue", queue), ("resource", resource.rawValue)]).increment()
+        }
+    }
+
+    /// A factory holds back a queue's pilots (they failed quickly): the
+    /// seconds left, 0 when it does not; labels bounded by the configured queues.
+    func recordBackoff(queue: String, seconds: Double) {
+        registry.makeGauge(descriptor: Self.metric("panda_factory_backoff_seconds", "Seconds a factory still holds back new pilots at a queue whose pilots fail quickly, as it last reported"), labels: [("queue", queue)]).set(seconds)
+    }
+
     var dispatchesLastMinute: Int {
         let second = Int64(Date().timeIntervalSince1970)
         return recentDispatches.withLock { $0.total(endingAt: second) }

@@ -90,6 +90,7 @@ struct ShowCommand: AsyncParsableCommand {
               + (spec.resources.memory.map { ", \($0) memory" } ?? "") + (spec.resources.walltime.map { ", \($0) walltime" } ?? ""))
         field("exit code", job.exitCode.map(String.init))
         field("error", errorText(code: status.errorCode, diagnostic: status.errorDiag))
+        field("waiting", job.waiting)
         field("cpu", job.cpuSeconds.map { String(format: "%.1f s", $0) })
         field("max rss", job.maxRSS?.description)
         field("dataset", spec.outputDataset)

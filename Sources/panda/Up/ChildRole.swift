@@ -11,7 +11,10 @@ final class ChildRole: Sendable {
     init(name: String, arguments: [String], log: String) throws {
         self.name = name
         self.log = log
-        process = try ChildProcess.spawn(Self.executable, arguments, environment: ProcessInfo.processInfo.environment, stdout: log)
+        // It stops by itself if this process dies without stopping it (kill -9).
+        var environment = ProcessInfo.processInfo.environment
+        environment[OrphanWatch.variable] = String(getpid())
+        process = try ChildProcess.spawn(Self.executable, arguments, environment: environment, stdout: log)
     }
 
     /// This very binary.

@@ -16,7 +16,10 @@ struct UpCommand: AsyncParsableCommand {
             as child processes of this one, from one configuration, with their logs and a factory \
             credential beside factory.state. With --demo it first submits a small workload (jobs \
             that read an input from the local storage endpoint and write an output) and shows its \
-            progress. Ctrl-C (or SIGTERM) stops the factory, which stops its pilots, then the server.
+            progress. Ctrl-C, SIGTERM or SIGHUP (closing its terminal) stops the factory, which stops \
+            its pilots, then the server; if `panda up` itself is killed, they stop by themselves. \
+            Unless a local queue sets batch.user (and this runs as root), everything runs as the \
+            user running `panda up`, so payloads could read the signing key: a demo, not a site.
             """)
 
     @OptionGroup var file: ConfigFileOption
@@ -47,7 +50,8 @@ struct UpCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let listen = configuration.server.listen
         let url = "\(configuration.server.tls == nil ? "http" : "https")://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
-        let stop = TerminationRequest()
+        // SIGHUP too: closing the terminal stops everything like Ctrl-C.
+        let stop = TerminationRequest(signals: [SIGTERM, SIGINT, SIGHUP])
 
         say("panda up: starting the server on \(url) (log: \(state)/server.log)")
         let server = try ChildRole(name: "server", arguments: ["server", "-c", configPath], log: state + "/server.log")
@@ -75,6 +79,7 @@ struct UpCommand: AsyncParsableCommand {
             say("panda up: submitted \(demoIDs.count) demo jobs to \(demoQueue.name) as \(user) (inputs in \(storage)/demo/inputs)")
         }
 
+        Self.warnIfOneUser(local, signingKey: configuration.server.signingKey)
         var factoryArguments = ["factory", "-c", configPath, "--server", url, "--credential", credential, "--cycle", cycle.description]
         for queue in local { factoryArguments += ["--queue", queue.name] }
         say("panda up: starting the factory for \(local.map(\.name).joined(separator: ", ")) (log: \(state)/factory.log)")
@@ -106,6 +111,20 @@ struct UpCommand: AsyncParsableCommand {
         factory.stop(grace: 60)
         server.stop()
         say("panda up: stopped")
+    }
+
+    /// Says so when local pilots (and so their payloads) run as the user
+    /// that owns the signing key, the database and the factory credential.
+    static func warnIfOneUser(_ queues: [QueueConfig], signingKey: String) {
+        let shared = queues.filter { queue in
+            guard let user = queue.batch?.user, let identity = try? Spawn.Identity(user: user) else { return true }
+            return identity.isCurrent || !Spawn.Identity.canSwitch
+        }
+        guard !shared.isEmpty else { return }
+        let me = ProcessInfo.processInfo.environment["USER"] ?? "uid \(geteuid())"
+        say("panda up: DEMO MODE: the server, the factory and the pilots of \(shared.map(\.name).joined(separator: ", ")) all run as "
+            + "\(me), so a payload can read the signing key (\(signingKey)) and mint tokens. For anything but a demo, run "
+            + "`panda up` as root with `batch: { system: local, user: NAME }` on each local queue, or use the packaged services.")
     }
 
     static func mint(_ signer: TokenSigner, subject: String, scope: Scope, queues: [String], days: Int64) throws -> String {

@@ -13,7 +13,7 @@ final class FactorySite: @unchecked Sendable {
     let logPath: String
 
     /// `queues` as for PilotSite; `factory` adds keys to the factory section.
-    init(queues: [String], factory extra: [String] = [], storage: [String] = []) throws {
+    init(queues: [String], factory extra: [String] = [], storage: [String] = [], pilot: String = "") throws {
         let directory = NSTemporaryDirectory() + "panda-factory-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         statePath = directory + "/factory.db"
@@ -21,7 +21,7 @@ final class FactorySite: @unchecked Sendable {
         logPath = directory + "/factory.log"
         // The server's port is known only once it is made, so the factory
         // is pointed at it with --server.
-        site = try PilotSite(queues: queues, storage: storage, top: """
+        site = try PilotSite(queues: queues, storage: storage, pilot: pilot, top: """
             factory:
               cycle: 1s
               state: \(statePath)

@@ -1,0 +1,43 @@
+import Foundation
+import PandaCore
+@testable import PandaFactory
+import PandaSystem
+import Testing
+
+/// Local pilots are known by pid and start time; the batch script writes the
+/// token privately. Both against real processes.
+@Suite("local pilots and pilot scripts")
+struct LocalPilotTests {
+    @Test("an id whose pid now belongs to another process is no state, and cancel does not signal that process")
+    func recycledPid() async throws {
+        let runner = CommandRunner(timeout: .seconds(10))
+        // A stranger: started by a shell, so not this process's child.
+        let output = try await runner.check("/bin/sh", ["-c", "sleep 30 & echo $!"])
+        let pid = try #require(pid_t(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        let started = try #require(ProcessStat(pid: pid)).startTime
+        let adapter = LocalAdapter()
+        let recycled = LocalPilotID(pid: pid, startTime: started - 1).description
+        let same = LocalPilotID(pid: pid, startTime: started).description
+        #expect(try await adapter.status(of: [recycled, same, "\\(pid)"]) == [same: .running], "an old-style id without a start time is gone too")
+        try await adapter.cancel([recycled, "\\(pid)"])
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(ProcessStat(pid: pid)?.isRunning == true, "not signalled")
+    }
+
+    @Test("the batch script writes the token 0600 in the node's scratch and hands its path to the pilot")
+    func tokenIsPrivate() async throws {
+        let node = NSTemporaryDirectory() + "panda-script-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: node, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: node) }
+        let launch = PilotLaunch(name: "panda-Q-abc", command: ["/usr/bin/stat", "-c", "%a %s", PilotScript.tokenFile], environment: [:],
+                                 directory: "/nonexistent/spool", stdout: "/nonexistent/out", stderr: "/nonexistent/err", walltime: .hours(1),
+                                 cores: 1, memory: .gigabytes(1), token: "aaaa.bbbb.cccc")
+        let script = node + "/script.sh"
+        try PilotScript(launch: launch, directives: [], redirectOutput: false).text.write(toFile: script, atomically: true, encoding: .utf8)
+        var runner = CommandRunner(timeout: .seconds(10))
+        runner.environment = ["PATH": "/usr/bin:/bin", "TMPDIR": node]
+        let output = try await runner.check("/bin/sh", [script])
+        #expect(output.stdout == "600 15\n", "0600, the token and its newline: \(output.stdout) \(output.stderr)")
+    }
+}
