@@ -58,7 +58,8 @@ struct JobRunner {
             let stageInStart = ContinuousClock.now
             _ = try? await client.update(JobUpdate(jobID: job.id, attempt: job.attempt, lease: job.lease, state: .starting))
             do {
-                try await StageIn(storage: storage, copytools: job.limits.copytools, retries: settings.transferRetries, log: log)
+                try await StageIn(storage: storage, copytools: job.limits.copytools, retries: settings.transferRetries, log: log,
+                                  readFrom: job.limits.readFrom)
                     .run(job.spec.inputs, into: work)
             } catch {
                 timings.stageIn = (ContinuousClock.now - stageInStart).seconds
