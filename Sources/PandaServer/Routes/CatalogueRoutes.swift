@@ -44,6 +44,12 @@ extension ServerContext {
             throw APIError(.contentTooLarge, "files[\(crowded)] has \(addition.files[crowded].replicas.count) replicas; "
                            + "at most \(limits.replicasPerFile) (server.limits.replicas_per_file)")
         }
+        let textBytes = Int(limits.textBytes.bytes)
+        for (index, file) in addition.files.enumerated() {
+            if let url = file.replicas.first(where: { $0.url.utf8.count > textBytes })?.url {
+                throw APIError(.contentTooLarge, "files[\(index)] has a replica URL of \(url.utf8.count) bytes; at most \(textBytes) (server.limits.text_bytes)")
+            }
+        }
         var problems: [String] = []
         if let problem = PathName.problem(addition.dataset, as: .dataset, at: "dataset") { problems.append(problem) }
         for (index, file) in addition.files.enumerated() where problems.count < 20 {
