@@ -81,7 +81,11 @@ public struct TimeSpan: Sendable, Hashable, Comparable, TextCodable {
             guard number >= 0 else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) is negative")
             }
-            self = TimeSpan(milliseconds: number * 1_000)
+            // 9223372036854775807 seconds must be an error, not an overflow trap.
+            guard case (let milliseconds, false) = number.multipliedReportingOverflow(by: 1_000) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(number) seconds is too long")
+            }
+            self = TimeSpan(milliseconds: milliseconds)
             return
         }
         let text = try container.decode(String.self)

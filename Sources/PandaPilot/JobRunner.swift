@@ -80,7 +80,8 @@ struct JobRunner {
         if !job.spec.inputs.isEmpty && control.reason == nil {
             let stageInStart = ContinuousClock.now
             await contact.report(.starting)
-            let stageIn = StageIn(storage: storage, copytools: job.limits.copytools, retries: settings.transferRetries, log: log)
+            let stageIn = StageIn(storage: storage, copytools: job.limits.copytools, retries: settings.transferRetries, log: log,
+                                  readFrom: job.limits.readFrom)
             do {
                 try await control.cancellable { () throws(JobFailure) in try await stageIn.run(job.spec.inputs, into: work) }
             } catch {

@@ -75,6 +75,10 @@ struct Brokerage: Sendable {
             problems.append("cannot read input \(unreadable.lfn) (replicas at \(places.isEmpty ? "no storage" : places.joined(separator: ", ")); "
                             + "reads \(queue.readFrom.isEmpty ? "none" : queue.readFrom.joined(separator: ", ")))")
         }
+        // A job's outputs go only to its queue's write_to endpoint.
+        if let elsewhere = spec.writtenFiles.lazy.compactMap(\.destination).first(where: { $0 != queue.writeTo }) {
+            problems.append("writes to \(queue.writeTo ?? "no storage"), not \(elsewhere)")
+        }
         return problems.isEmpty ? nil : problems.joined(separator: ", ")
     }
 

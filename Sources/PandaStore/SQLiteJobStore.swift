@@ -199,6 +199,10 @@ extension SQLiteJobStore {
         try await storeErrors { try await pool.read { db in try String.fetchOne(db, sql: "SELECT owner FROM datasets WHERE name = ?", arguments: [name]) } }
     }
 
+    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName] {
+        try await storeErrors { try await pool.read { db in try Catalogue.registered(db, among: names) } }
+    }
+
     public func dataset(named name: String) async throws -> DatasetContents? {
         try await storeErrors { try await pool.read { db in try Catalogue.contents(db, name: name) } }
     }

@@ -32,6 +32,21 @@ public protocol CatalogueStore: Sendable {
     func dataset(named name: String) async throws -> DatasetContents?
     /// Who owns the dataset, or nil when it does not exist.
     func owner(ofDataset name: String) async throws -> String?
+    /// Those of `names` the catalogue already holds.
+    func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName]
+}
+
+/// A file as the catalogue names it: `scope:lfn`.
+public struct CatalogueFileName: Sendable, Hashable, CustomStringConvertible {
+    public var scope: String
+    public var lfn: String
+
+    public init(scope: String, lfn: String) {
+        self.scope = scope
+        self.lfn = lfn
+    }
+
+    public var description: String { "\(scope):\(lfn)" }
 }
 
 /// A task ready to store, its jobs brokered.

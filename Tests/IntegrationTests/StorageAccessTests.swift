@@ -7,14 +7,16 @@ import Testing
 @Suite("storage access by URL scheme")
 struct StorageAccessTests {
     @Test("URLs and paths map to copy tools; anything else is refused")
-    func locations() {
+    func locations() throws {
         #expect(StorageLocation("/data/f") == .local("/data/f"))
         #expect(StorageLocation("file:///data/my%20f") == .local("/data/my f"))
         #expect(StorageLocation("davs://se.example:443/a/f") == .http("https://se.example:443/a/f"))
         #expect(StorageLocation("http://se/a") == .http("http://se/a"))
         #expect(StorageLocation("root://eos/a") == nil)
         #expect(StorageLocation("file://relative") == nil)
-        #expect(StorageLocation.url(under: "https://se/base/", "scope", "f") == "https://se/base/scope/f")
+        #expect(try StorageLocation.url(under: "https://se/base/", "scope", "f") == "https://se/base/scope/f")
+        #expect(throws: StorageError.self) { try StorageLocation.url(under: "https://se/base", "../..", "f") }
+        #expect(throws: StorageError.self) { try StorageLocation.url(under: "file:///srv/se", "%2e%2e", "f") }
     }
 
     @Test("PUT creates missing collections, HEAD reads the size back, GET returns the bytes with their checksums")

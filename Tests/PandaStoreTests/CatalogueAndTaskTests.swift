@@ -16,6 +16,9 @@ struct CatalogueAndTaskTests {
         (1...count).map { index in
             var job = StoreFixture.job("t#\(index)")
             job.spec.outputDataset = dataset
+            let stem = "\(dataset)._\(String(format: "%06d", index))"
+            job.spec.outputs = [OutputFile(lfn: stem + ".out", scope: "user.alice")]
+            job.spec.log = OutputFile(lfn: stem + ".log.tgz", scope: "user.alice")
             return job
         }
     }
@@ -30,7 +33,7 @@ struct CatalogueAndTaskTests {
         let contents = try #require(try await fixture.store.dataset(named: "raw"))
         #expect(contents.files.map(\.lfn) == ["a", "b"])
         #expect(contents.files[0].replicas.map(\.storage) == ["SE", "SE2"])
-        await #expect(throws: StoreError.conflict("user.alice:a is registered with size 10 and checksum ad:00000001, not 10 and ad:00000002")) {
+        await #expect(throws: StoreError.conflict("user.alice:a is registered with size 10 and checksum ad:00000001, not 10 and ad:00000002; a registered file never changes")) {
             _ = try await fixture.store.addFiles(AddFilesRequest(dataset: "raw", files: [Self.file("a", checksum: "ad:00000002")]), owner: "alice", now: now)
         }
         await #expect(throws: StoreError.forbidden("dataset raw belongs to alice")) {

@@ -23,9 +23,11 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var maxAttempts: Int
     public var limits: RequestLimits
     public var connections: ListenerConfig
+    /// Scopes granted to users besides their own `user.NAME` (scope → users).
+    public var scopes: [String: [String]]
 
     enum CodingKeys: String, CodingKey {
-        case listen, database, tls, insecure, timeouts, limits, connections
+        case listen, database, tls, insecure, timeouts, limits, connections, scopes
         case signingKey = "signing_key", sweepInterval = "sweep_interval", maxAttempts = "max_attempts"
     }
 
@@ -46,7 +48,26 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         maxAttempts = r.value("max_attempts", default: 3, in: 1...100)
         limits = RequestLimits(reading: r.section("limits"))
         connections = ListenerConfig(reading: r.section("connections"))
+        scopes = Self.scopeGrants(reading: r.section("scopes"))
         r.finish()
+    }
+
+    /// `scopes: {group.phys: [alice, bob]}`: each scope a valid scope name,
+    /// each list of user names.
+    static func scopeGrants(reading r: ConfigReader) -> [String: [String]] {
+        var grants: [String: [String]] = [:]
+        for entry in r.namedEntries() {
+            let users: [String] = r.list(entry.name)
+            if let problem = PathName.problem(entry.name, as: .scope, at: "scope") {
+                r.context.diagnostics.error(entry.key.mark, entry.path, problem)
+            } else if let empty = users.firstIndex(where: \.isEmpty) {
+                r.context.diagnostics.error(entry.value.mark, entry.path, "user \(empty + 1) of scope \(entry.name) is empty")
+            } else {
+                grants[entry.name] = users
+            }
+        }
+        r.finish()
+        return grants
     }
 }
 
@@ -98,9 +119,31 @@ public struct RequestLimits: Sendable, Codable, Equatable {
     /// Pilot requests waiting on the store at once; past it pilots get 429
     /// with Retry-After rather than everyone slowing down together.
     public var inFlight: Int
+    /// Files in one `dataset/add_files`; more are refused with 413.
+    public var filesPerRequest: Int
+    /// Input files, and output files, of one job.
+    public var filesPerJob: Int
+    public var replicasPerFile: Int
+    /// A job's arguments and environment, after placeholders expand.
+    public var commandBytes: ByteCount
+    /// All of one task's jobs' arguments and environments together.
+    public var taskCommandBytes: ByteCount
+    /// Any other one string of a job: executable, container, names, URLs.
+    public var textBytes: ByteCount
+    /// Any other list of a job or task: software tags, environment entries, input datasets.
+    public var listItems: Int
 
     enum CodingKeys: String, CodingKey {
         case requestBody = "request_body", jobsPerRequest = "jobs_per_request", jobsPerTask = "jobs_per_task", inFlight = "in_flight"
+        case filesPerRequest = "files_per_request", filesPerJob = "files_per_job", replicasPerFile = "replicas_per_file"
+        case commandBytes = "command_bytes", taskCommandBytes = "task_command_bytes", textBytes = "text_bytes", listItems = "list_items"
+    }
+
+    /// The bounds every job and task is checked against before anything is made for it.
+    public var spec: SpecLimits {
+        SpecLimits(jobsPerTask: jobsPerTask, filesPerJob: filesPerJob, replicasPerFile: replicasPerFile,
+                   commandBytes: Int(commandBytes.bytes), taskCommandBytes: Int(taskCommandBytes.bytes),
+                   textBytes: Int(textBytes.bytes), listItems: listItems)
     }
 
     init(reading r: ConfigReader) {
@@ -108,6 +151,13 @@ public struct RequestLimits: Sendable, Codable, Equatable {
         jobsPerRequest = r.value("jobs_per_request", default: 10_000, in: 1...1_000_000)
         jobsPerTask = r.value("jobs_per_task", default: 200_000, in: 1...10_000_000)
         inFlight = r.value("in_flight", default: 4096, in: 1...1_000_000)
+        filesPerRequest = r.value("files_per_request", default: 50_000, in: 1...1_000_000)
+        filesPerJob = r.value("files_per_job", default: 100_000, in: 1...1_000_000)
+        replicasPerFile = r.value("replicas_per_file", default: 100, in: 1...10_000)
+        commandBytes = r.value("command_bytes", default: .mebibytes(1), in: .kilobytes(1)...(.mebibytes(64)))
+        taskCommandBytes = r.value("task_command_bytes", default: .mebibytes(256), in: .kilobytes(1)...(.gibibytes(16)))
+        textBytes = r.value("text_bytes", default: ByteCount(bytes: 4096), in: ByteCount(bytes: 256)...(.mebibytes(1)))
+        listItems = r.value("list_items", default: 1000, in: 1...1_000_000)
         r.finish()
     }
 }

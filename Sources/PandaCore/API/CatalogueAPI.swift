@@ -129,16 +129,3 @@ public struct StorageEndpointInfo: Sendable, Codable, Equatable {
         self.readOnly = readOnly
     }
 }
-
-/// Names of datasets and scopes: what Rucio allows, so they are safe as
-/// path components on every storage.
-public enum CatalogueName {
-    public static func problem(_ name: String, what: String) -> String? {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:")
-        if name.isEmpty { return "\(what) is empty" }
-        if name.count > 255 || name.hasPrefix(".") || name.hasPrefix("-") || !name.allSatisfy(allowed.contains) {
-            return "\(what) '\(name)' may hold only letters, digits, '.', '_', '-' and ':' (not first), at most 255"
-        }
-        return nil
-    }
-}

@@ -79,17 +79,22 @@ public struct JobLimits: Sendable, Codable, Equatable {
     /// Copy tools in order of preference.
     public var copytools: [CopyTool]
     public var defaultDestination: String?
+    /// Storage endpoint name → URL of those the queue reads from: a pilot
+    /// reads a replica only from under its endpoint's base. Absent from
+    /// servers that predate it.
+    public var readFrom: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case cores, memory, disk, walltime, heartbeat, copytools
         case loopingLimit = "looping_limit", stdoutLimit = "stdout_limit", containerCommand = "container_command"
-        case writeTo = "write_to", defaultDestination = "default_destination"
+        case writeTo = "write_to", defaultDestination = "default_destination", readFrom = "read_from"
         case commandPoll = "command_poll"
     }
 
     public init(cores: Int, memory: ByteCount, disk: ByteCount, walltime: TimeSpan, heartbeat: TimeSpan,
                 loopingLimit: TimeSpan, stdoutLimit: ByteCount, containerCommand: [String],
-                writeTo: [String: String], copytools: [CopyTool], defaultDestination: String?, commandPoll: TimeSpan? = nil) {
+                writeTo: [String: String], copytools: [CopyTool], defaultDestination: String?, readFrom: [String: String]? = nil,
+                commandPoll: TimeSpan? = nil) {
         self.commandPoll = commandPoll
         self.cores = cores
         self.memory = memory
@@ -102,6 +107,7 @@ public struct JobLimits: Sendable, Codable, Equatable {
         self.writeTo = writeTo
         self.copytools = copytools
         self.defaultDestination = defaultDestination
+        self.readFrom = readFrom
     }
 }
 

@@ -47,7 +47,7 @@ public enum Placeholders {
         return uses
     }
 
-    private enum Token {
+    enum Token {
         case text(Substring)
         case inputs, inputsCSV, output(Int), job, percent
     }
@@ -66,6 +66,9 @@ public enum Placeholders {
         }
         return result
     }
+
+    /// The argument's tokens in order, for measuring without expanding.
+    static func visit(_ argument: String, _ body: (Token) -> Void) { scan(argument, body) }
 
     private static func scan(_ argument: String, _ visit: (Token) -> Void) {
         var rest = argument[...]

@@ -59,6 +59,8 @@ struct OutputPlan {
     private func target(for lfn: String, scope: String?, destination: String?) -> (url: String, storage: String, scope: String)? {
         guard let name = destination ?? job.limits.defaultDestination, let base = job.limits.writeTo[name] else { return nil }
         let scope = scope ?? Self.defaultScope
-        return (StorageLocation.url(under: base, scope, lfn), name, scope)
+        // Nil for a scope or name that would leave the endpoint: it is not stored.
+        guard let url = try? StorageLocation.url(under: base, scope, lfn) else { return nil }
+        return (url, name, scope)
     }
 }

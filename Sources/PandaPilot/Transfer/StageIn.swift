@@ -14,6 +14,8 @@ struct StageIn {
     let copytools: [CopyTool]
     let retries: Int
     let log: PilotLog
+    /// The bases replicas must lie under, by storage endpoint (nil: not told).
+    var readFrom: [String: String]? = nil
 
     func run(_ inputs: [InputFile], into directory: String) async throws(JobFailure) {
         for input in inputs {
@@ -22,7 +24,9 @@ struct StageIn {
     }
 
     private func fetch(_ input: InputFile, to path: String) async throws(JobFailure) {
-        let usable = input.replicas.compactMap { replica in tool(for: replica.url).map { (replica, $0) } }
+        let (placed, refused) = StorageLocation.placed(input.replicas, bases: readFrom)
+        for reason in refused { log.info("stage-in of \(input.lfn): \(reason)") }
+        let usable = placed.compactMap { replica in tool(for: replica.url).map { (replica, $0) } }
         guard !usable.isEmpty else {
             let urls = input.replicas.map(\.url).joined(separator: ", ")
             throw JobFailure(ErrorCode.replicaNotFound, "no replica of \(input.lfn) is readable with copytools "

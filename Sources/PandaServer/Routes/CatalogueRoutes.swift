@@ -3,14 +3,11 @@ import PandaCore
 import PandaStore
 
 extension ServerContext {
-    /// Files registered in one request at most; clients send more in turns.
-    static let filesPerRequest = 50_000
-
     func registerCatalogueRoutes(on router: Router<PandaRequestContext>) {
         router.post("/api/v1/dataset/add_files") { request, context in
             let caller = try context.require(.submit)
             let addition = try await body.decode(AddFilesRequest.self, from: request)
-            try check(addition)
+            try check(addition, caller: caller)
             return JSONReply.success(try await store.addFiles(addition, owner: caller.subject, now: Self.now))
         }
         router.get("/api/v1/datasets") { _, context in
@@ -33,29 +30,42 @@ extension ServerContext {
         }
     }
 
-    /// Everything wrong with the files, at once, before anything is stored.
-    private func check(_ addition: AddFilesRequest) throws {
-        var problems: [String] = []
-        if let problem = CatalogueName.problem(addition.dataset, what: "dataset") { problems.append(problem) }
+    /// Everything wrong with the files, at once, before anything is stored:
+    /// counts first (413), then names, sizes, checksums and replica places
+    /// (400), then whether the caller may write in each file's scope (403).
+    private func check(_ addition: AddFilesRequest, caller: TokenClaims) throws {
+        let limits = configuration.server.limits
         guard !addition.files.isEmpty else { throw APIError(.badRequest, "files is empty") }
-        guard addition.files.count <= Self.filesPerRequest else {
-            throw APIError(.contentTooLarge, "\(addition.files.count) files in one request; at most \(Self.filesPerRequest)")
+        guard addition.files.count <= limits.filesPerRequest else {
+            throw APIError(.contentTooLarge,
+                           "\(addition.files.count) files in one request; at most \(limits.filesPerRequest) (server.limits.files_per_request)")
         }
-        let storage = Set(configuration.storageEndpoints.map(\.name))
+        if let crowded = addition.files.firstIndex(where: { $0.replicas.count > limits.replicasPerFile }) {
+            throw APIError(.contentTooLarge, "files[\(crowded)] has \(addition.files[crowded].replicas.count) replicas; "
+                           + "at most \(limits.replicasPerFile) (server.limits.replicas_per_file)")
+        }
+        let textBytes = Int(limits.textBytes.bytes)
         for (index, file) in addition.files.enumerated() {
+            if let url = file.replicas.first(where: { $0.url.utf8.count > textBytes })?.url {
+                throw APIError(.contentTooLarge, "files[\(index)] has a replica URL of \(url.utf8.count) bytes; at most \(textBytes) (server.limits.text_bytes)")
+            }
+        }
+        var problems: [String] = []
+        if let problem = PathName.problem(addition.dataset, as: .dataset, at: "dataset") { problems.append(problem) }
+        for (index, file) in addition.files.enumerated() where problems.count < 20 {
             let place = "files[\(index)]"
-            if let problem = CatalogueName.problem(file.scope, what: "\(place).scope") { problems.append(problem) }
-            problems += JobSpec.fileNameProblems(file.lfn, at: place)
+            if let problem = PathName.problem(file.scope, as: .scope, at: "\(place).scope") { problems.append(problem) }
+            if let problem = PathName.problem(file.lfn, as: .file, at: "\(place).lfn") { problems.append(problem) }
             if file.size < 0 { problems.append("\(place).size is negative") }
             if let checksum = file.checksum, !Checksum.isWellFormed(checksum) {
-                problems.append("\(place).checksum '\(checksum)' is not ad:XXXXXXXX or md5:32 hex digits")
+                problems.append("\(place).checksum \(PathName.quoted(checksum)) is not ad:XXXXXXXX or md5:32 hex digits")
             }
-            if file.replicas.isEmpty { problems.append("\(place) (\(file.lfn)) has no replica; register files where they are") }
-            for replica in file.replicas where !storage.contains(replica.storage) {
-                problems.append("\(place).replicas: storage endpoint \(replica.storage) is not configured (known: \(storage.sorted().joined(separator: ", ")))")
-            }
-            if problems.count >= 20 { break }
+            if file.replicas.isEmpty { problems.append("\(place) (\(PathName.quoted(file.lfn))) has no replica; register files where they are") }
+            problems += replicaProblems(file.replicas, at: place)
         }
         guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+        for (index, file) in addition.files.enumerated() {
+            try requireWritable(file.scope, by: caller, at: "files[\(index)].scope")
+        }
     }
 }

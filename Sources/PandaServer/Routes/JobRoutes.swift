@@ -10,7 +10,7 @@ extension ServerContext {
             let caller = try context.require(.submit)
             let key = try request.requestKey(route: "job/submit", caller: caller)
             let submission = try await body.decode(SubmitRequest.self, from: request)
-            return JSONReply.success(try await submit(submission, owner: caller.subject, key: key))
+            return JSONReply.success(try await submit(submission, caller: caller, key: key))
         }
         router.post("/api/v1/job/get_status") { request, context in
             let caller = try context.require(.submit, .read)
@@ -42,22 +42,53 @@ extension ServerContext {
         }
     }
 
-    /// Brokers and stores the jobs; `key` makes a retried request return the
-    /// jobs its first attempt stored instead of storing them again.
-    func submit(_ submission: SubmitRequest, owner: String, key: RequestKey? = nil) async throws -> SubmitResult {
+    /// Checks every job before anything is stored: its counts and lengths
+    /// against the limits, its names, its replicas' places, that it writes
+    /// only in the caller's scopes and only files not yet registered; then
+    /// brokers and stores them all. The store checks that a job's `task_id`
+    /// is a task of its submitter, in the transaction that adds it.
+    /// `key` makes a retried request return the jobs its first attempt
+    /// stored instead of storing them again.
+    func submit(_ submission: SubmitRequest, caller: TokenClaims, key: RequestKey? = nil) async throws -> SubmitResult {
+        let owner = caller.subject
         let limit = configuration.server.limits.jobsPerRequest
         guard !submission.jobs.isEmpty else { throw APIError(.badRequest, "jobs is empty") }
         guard submission.jobs.count <= limit else {
             throw APIError(.contentTooLarge, "\(submission.jobs.count) jobs in one request; at most \(limit) (server.limits.jobs_per_request)")
         }
+        let limits = specLimits
+        var sizes: [String] = []
+        for (index, job) in submission.jobs.enumerated() where sizes.count < 20 {
+            sizes += job.sizeProblems(within: limits).map { "jobs[\(index)].\($0)" }
+        }
+        guard sizes.isEmpty else { throw APIError(.contentTooLarge, sizes.prefix(20).joined(separator: "; ")) }
         var problems: [String] = []
-        for (index, job) in submission.jobs.enumerated() {
-            problems += job.problems().map { "jobs[\(index)].\($0)" }
+        for (index, job) in submission.jobs.enumerated() where problems.count < 20 {
+            let jobProblems = job.problems(within: limits)
+            problems += jobProblems.map { "jobs[\(index)].\($0)" }
+            guard jobProblems.isEmpty else { continue }
+            for (i, input) in job.inputs.enumerated() where problems.count < 20 {
+                problems += replicaProblems(input.replicas, at: "jobs[\(index)].inputs[\(i)]")
+            }
         }
         guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+        let specs = try submission.jobs.enumerated().map { index, job in try owned(job, by: caller, at: "jobs[\(index)].") }
 
-        for name in Set(submission.jobs.compactMap(\.outputDataset)) {
-            if let problem = CatalogueName.problem(name, what: "output_dataset") { throw APIError(.badRequest, problem) }
+        // A stored file is never overwritten: outputs name new files, each once.
+        var written: [CatalogueFileName] = []
+        var seen: Set<CatalogueFileName> = []
+        for spec in specs {
+            for file in spec.writtenFiles {
+                let name = CatalogueFileName(scope: file.scope ?? ScopeGrants.personal(owner), lfn: file.lfn)
+                guard seen.insert(name).inserted else { throw APIError(.badRequest, "two jobs write \(name)") }
+                written.append(name)
+            }
+        }
+        if let taken = try await store.registeredFiles(among: written).first {
+            throw APIError(.conflict, "\(taken) is already registered; a stored file never changes, so give the output a new name")
+        }
+
+        for name in Set(specs.compactMap(\.outputDataset)) {
             if let holder = try await store.owner(ofDataset: name), holder != owner {
                 throw APIError.forbidden("dataset \(name) belongs to \(holder); outputs cannot be registered in it")
             }
@@ -67,7 +98,7 @@ extension ServerContext {
         var generator = SystemRandomNumberGenerator()
         var jobs: [NewJob] = []
         jobs.reserveCapacity(submission.jobs.count)
-        for (index, spec) in submission.jobs.enumerated() {
+        for (index, spec) in specs.enumerated() {
             do {
                 jobs.append(try brokered(spec, owner: owner, load: load, using: &generator))
             } catch .noQueue(let reason) {

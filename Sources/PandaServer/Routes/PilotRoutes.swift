@@ -34,6 +34,7 @@ extension ServerContext {
         router.post("/api/v1/pilot/update_job") { request, context in
             let pilot = try context.require(.pilot)
             let update = try await body.decode(JobUpdate.self, from: request)
+            try checkStoredFiles(update)
             return try await shedder.admit {
                 do throws(StoreError) {
                     return JSONReply.success(try await store.update(update, queues: pilot.pilotQueues, now: Self.now))
@@ -46,6 +47,7 @@ extension ServerContext {
             let pilot = try context.require(.pilot)
             let updates = try await body.decode(BulkUpdateRequest.self, from: request).updates
             guard updates.count <= 1000 else { throw APIError(.contentTooLarge, "at most 1000 updates per request") }
+            for update in updates { try checkStoredFiles(update) }
             return try await shedder.admit {
                 let results = try await store.updateMany(updates, queues: pilot.pilotQueues, now: Self.now)
                 let items = zip(updates, results).map { update, result in
@@ -72,7 +74,10 @@ extension ServerContext {
             cores: queue.corecount, memory: queue.maxrss, disk: queue.maxwdir, walltime: queue.maxtime,
             heartbeat: queue.heartbeat, loopingLimit: queue.loopingLimit, stdoutLimit: queue.stdoutLimit,
             containerCommand: queue.containerCommand, writeTo: writeTo, copytools: queue.copytools,
-            defaultDestination: queue.writeTo, commandPoll: queue.commandPoll)
+            defaultDestination: queue.writeTo,
+            readFrom: Dictionary(queue.readFrom.compactMap { name in configuration.storage(named: name).map { (name, $0.url.string) } },
+                                 uniquingKeysWith: { first, _ in first }),
+            commandPoll: queue.commandPoll)
     }
 }
 

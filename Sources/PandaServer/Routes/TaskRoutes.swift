@@ -10,7 +10,7 @@ extension ServerContext {
             var submission = try await body.decode(TaskSubmitRequest.self, from: request)
             // request_id in the body is this call's idempotency key, as the header is.
             submission.requestID = submission.requestID ?? key?.key
-            return JSONReply.success(try await submitTask(submission, owner: caller.subject))
+            return JSONReply.success(try await submitTask(submission, caller: caller))
         }
         router.post("/api/v1/task/get_status") { request, context in
             let caller = try context.require(.submit, .read)
@@ -49,15 +49,19 @@ extension ServerContext {
     /// Splits the task over its input datasets' files, brokers every job,
     /// and stores task and jobs in one durable step (or, on a dry run,
     /// shows the first jobs and stores nothing).
-    func submitTask(_ submission: TaskSubmitRequest, owner: String) async throws -> TaskSubmitResult {
+    func submitTask(_ submission: TaskSubmitRequest, caller: TokenClaims) async throws -> TaskSubmitResult {
         let task = submission.task
+        let owner = caller.subject
         if let request = submission.requestID, !submission.dryRun,
            let earlier = try await store.task(owner: owner, requestID: request) {
             return TaskSubmitResult(taskID: earlier.id, jobs: earlier.queues.values.reduce(0, +), queues: earlier.queues)
         }
-        let splitter = TaskSplitter(task: task, owner: owner, jobLimit: configuration.server.limits.jobsPerTask)
+        let splitter = TaskSplitter(task: task, owner: owner, limits: specLimits)
+        // n_jobs is measured before anything is made for it.
+        if let error = splitter.sizeError() { throw APIError(.contentTooLarge, error.description) }
         let problems = splitter.problems()
-        guard problems.isEmpty else { throw APIError(.badRequest, problems.joined(separator: "; ")) }
+        guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+        try requireWritable(splitter.scope, by: caller, at: "scope")
         // Checked again when storing; here it saves splitting a task that cannot be stored.
         if let name = task.outputDataset, try await store.owner(ofDataset: name) != nil {
             throw APIError(.conflict, "dataset \(name) already exists; give the task a new output dataset")
@@ -72,13 +76,13 @@ extension ServerContext {
         let specs: [JobSpec]
         do {
             specs = try splitter.jobs(inputs: inputs)
-        } catch .tooManyJobs(let jobs, let limit) {
-            throw APIError(.contentTooLarge, TaskSplitError.tooManyJobs(jobs, limit: limit).description)
+        } catch .invalid(let problems) {
+            throw APIError(.badRequest, problems.prefix(20).joined(separator: "; "))
         } catch {
-            throw APIError(.badRequest, error.description)
+            throw APIError(.contentTooLarge, error.description)
         }
         if let first = specs.first {
-            let problems = first.problems()
+            let problems = first.problems(within: specLimits)
             guard problems.isEmpty else { throw APIError(.badRequest, problems.joined(separator: "; ")) }
         }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PandaCore
 
@@ -24,9 +25,9 @@ enum Catalogue {
     }
 
     /// Adds a file (or finds it) and links it into the dataset; true when
-    /// the dataset did not hold it yet. `replace` lets the newest copy win
-    /// (a job's retried output), else a mismatch is a conflict.
-    static func add(_ db: Database, file: DatasetFile, to dataset: Int64, replace: Bool) throws -> Bool {
+    /// the dataset did not hold it yet. A registered file never changes
+    /// size or checksum: a mismatch is a conflict (409).
+    static func add(_ db: Database, file: DatasetFile, to dataset: Int64) throws -> Bool {
         let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, size, checksum FROM files WHERE scope = ? AND lfn = ?"),
                                         arguments: [file.scope, file.lfn])
         let fileID: Int64
@@ -35,11 +36,8 @@ enum Catalogue {
             let size: Int64 = existing[1]
             let checksum: String? = existing[2]
             if size != file.size || (checksum != nil && file.checksum != nil && checksum != file.checksum) {
-                guard replace else {
-                    throw StoreError.conflict("\(file.scope):\(file.lfn) is registered with size \(size) and checksum \(checksum ?? "none"), "
-                                              + "not \(file.size) and \(file.checksum ?? "none")")
-                }
-                try db.cachedStatement(sql: "UPDATE files SET size = ?, checksum = ? WHERE id = ?").execute(arguments: [file.size, file.checksum, fileID])
+                throw StoreError.conflict("\(file.scope):\(file.lfn) is registered with size \(size) and checksum \(checksum ?? "none"), "
+                                          + "not \(file.size) and \(file.checksum ?? "none"); a registered file never changes")
             }
         } else {
             try db.cachedStatement(sql: "INSERT INTO files (scope, lfn, size, checksum, is_log) VALUES (?, ?, ?, ?, ?)")
@@ -59,24 +57,50 @@ enum Catalogue {
     static func addFiles(_ db: Database, _ request: AddFilesRequest, owner: String, now: Double) throws -> AddFilesResult {
         let dataset = try dataset(db, name: request.dataset, owner: owner, now: now)
         var added = 0
-        for file in request.files where try add(db, file: file, to: dataset, replace: false) { added += 1 }
+        for file in request.files where try add(db, file: file, to: dataset) { added += 1 }
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_files WHERE dataset_id = ?", arguments: [dataset]) ?? 0
         return AddFilesResult(dataset: request.dataset, added: added, present: request.files.count - added, files: total)
     }
 
-    /// A finished job's outputs and log join its output dataset.
-    static func registerOutputs(_ db: Database, dataset name: String, owner: String, outputs: [StoredFile], now: Double) throws {
+    /// Those of `names` the catalogue holds.
+    static func registered(_ db: Database, among names: [CatalogueFileName]) throws -> [CatalogueFileName] {
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM files WHERE scope = ? AND lfn = ?")
+        return try names.filter { try Bool.fetchOne(statement, arguments: [$0.scope, $0.lfn]) != nil }
+    }
+
+    /// A finished job's outputs and log join its output dataset, in the
+    /// transaction that finishes the job. Only what the job declared is
+    /// registered, under the scope and at the destination it declared, in
+    /// a dataset its owner owns (created for them when missing); a file
+    /// already registered with other contents is a conflict.
+    static func registerOutputs(_ db: Database, dataset name: String, owner: String, job: Int64, outputs: [StoredFile], now: Double) throws {
         guard !outputs.isEmpty else { return }
-        let dataset = try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM datasets WHERE name = ?"), arguments: [name])
-            .map { $0[0] as Int64 } ?? {
-                try db.cachedStatement(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)").execute(arguments: [name, owner, now])
-                return db.lastInsertedRowID
-            }()
-        for output in outputs {
-            let file = DatasetFile(scope: output.scope ?? "panda", lfn: output.lfn, size: output.size, checksum: output.checksum,
-                                   isLog: output.isLog, replicas: [Replica(storage: output.storage ?? "", url: output.url)])
-            _ = try add(db, file: file, to: dataset, replace: true)
+        guard let specText = try String.fetchOne(db.cachedStatement(sql: "SELECT spec FROM jobs WHERE id = ?"), arguments: [job]) else {
+            throw StoreError.notFound(job)
         }
+        let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
+        var files: [DatasetFile] = []
+        for output in outputs {
+            let declared: OutputFile
+            if let file = (output.isLog ? spec.log.map { [$0] } ?? [] : spec.outputs).first(where: { $0.lfn == output.lfn }) {
+                declared = file
+            } else if output.isLog && spec.log == nil && output.lfn.hasPrefix("panda.\(job).") && output.lfn.hasSuffix(".log.tgz") {
+                declared = OutputFile(lfn: output.lfn, scope: "panda")   // the pilot's own name for a log the job did not name
+            } else {
+                throw StoreError.invalid("job \(job) did not declare \(output.isLog ? "the log" : "an output") \(output.lfn)")
+            }
+            let scope = declared.scope ?? "panda"
+            if let reported = output.scope, reported != scope {
+                throw StoreError.invalid("job \(job) declared \(output.lfn) in scope \(scope), not \(reported)")
+            }
+            if let destination = declared.destination, output.storage != destination {
+                throw StoreError.invalid("job \(job) declared \(output.lfn) for \(destination), not \(output.storage ?? "no storage")")
+            }
+            files.append(DatasetFile(scope: scope, lfn: output.lfn, size: output.size, checksum: output.checksum,
+                                     isLog: output.isLog, replicas: [Replica(storage: output.storage ?? "", url: output.url)]))
+        }
+        let dataset = try self.dataset(db, name: name, owner: owner, now: now)
+        for file in files { _ = try add(db, file: file, to: dataset) }
     }
 
     static func summaries(_ db: Database) throws -> [DatasetSummary] {

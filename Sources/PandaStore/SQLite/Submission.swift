@@ -15,6 +15,17 @@ extension SQLiteJobStore {
         var submitted: [SubmittedJob] = []
         submitted.reserveCapacity(jobs.count)
         var added: [String: Int] = [:]
+        // A job joins only a task its submitter owns, checked where it is added.
+        var owners: [Int64: String?] = [:]
+        for job in jobs where taskID == nil {
+            guard let task = job.spec.taskID else { continue }
+            if owners[task] == nil {
+                owners[task] = try String.fetchOne(db.cachedStatement(sql: "SELECT owner FROM tasks WHERE id = ?"), arguments: [task])
+            }
+            guard let holder = owners[task] ?? nil, holder == job.owner else {
+                throw StoreError.forbidden("task \(task) does not exist or is not yours; a job joins only a task its submitter owns")
+            }
+        }
         for (job, spec) in zip(jobs, specs) {
             try insert.execute(arguments: [
                 taskID ?? job.spec.taskID, job.spec.name, job.owner, job.queue, job.spec.priority, job.maxAttempts, job.cores,

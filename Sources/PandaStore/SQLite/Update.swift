@@ -78,7 +78,7 @@ extension SQLiteJobStore {
                                 lease: update.state.isFinal ? job.lease : nil)
             if update.state == .finished, let dataset = job.outputDataset {
                 // In the same transaction: a job acknowledged finished has its files in the catalogue.
-                try Catalogue.registerOutputs(db, dataset: dataset, owner: job.owner, outputs: update.outputs ?? [], now: now)
+                try Catalogue.registerOutputs(db, dataset: dataset, owner: job.owner, job: job.id, outputs: update.outputs ?? [], now: now)
             }
             return update.state
         }

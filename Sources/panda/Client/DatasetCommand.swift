@@ -110,7 +110,7 @@ extension DatasetCommand {
             let path = URL(fileURLWithPath: file.hasPrefix("file://") ? String(file.dropFirst(7)) : file).standardizedFileURL.path
             guard FileManager.default.isReadableFile(atPath: path) else { throw StorageError(.local, "no readable file \(path)") }
             if upload {
-                let url = StorageLocation.url(under: endpoint.url, scope, name)
+                let url = try StorageLocation.url(under: endpoint.url, scope, name)
                 let summary = try await access.put(path, to: url)
                 if !client.json { print("uploaded \(path) to \(url)") }
                 return DatasetFile(scope: scope, lfn: name, size: summary.size, checksum: summary.adler32.description,

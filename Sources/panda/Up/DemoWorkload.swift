@@ -12,6 +12,8 @@ struct DemoWorkload {
     let queue: String
     /// The endpoint's name, under which the inputs' replicas are.
     let endpoint: String
+    /// The submitter's own scope, the only one they may write in.
+    let scope: String
 
     func specs() throws -> [JobSpec] {
         let inputs = storage + "/demo/inputs"
@@ -28,10 +30,10 @@ struct DemoWorkload {
                 name: "demo-\(index)", queue: queue,
                 payload: Payload(executable: "/bin/sh", arguments: ["-c", "wc -l \(name) > \(output); sleep 0.5; cat \(output)"]),
                 resources: ResourceRequest(cores: 1, walltime: .minutes(10)),
-                inputs: [InputFile(lfn: name, scope: "demo", size: Int64(bytes.count), checksum: "ad:\(adler.hex)",
+                inputs: [InputFile(lfn: name, scope: scope, size: Int64(bytes.count), checksum: "ad:\(adler.hex)",
                                    replicas: [Replica(storage: endpoint, url: "file://" + path)])],
-                outputs: [OutputFile(lfn: output, scope: "demo")],
-                log: OutputFile(lfn: String(format: "demo-%03d.log.tgz", index), scope: "demo"))
+                outputs: [OutputFile(lfn: output, scope: scope)],
+                log: OutputFile(lfn: String(format: "demo-%03d.log.tgz", index), scope: scope))
         }
     }
 }

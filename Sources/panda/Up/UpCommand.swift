@@ -74,7 +74,8 @@ struct UpCommand: AsyncParsableCommand {
         let client = PandaClient(servers: [url], token: userToken)
         if demo {
             let storage = try Self.localDirectory(of: demoQueue, in: configuration)
-            let specs = try DemoWorkload(jobs: demoJobs, storage: storage, queue: demoQueue.name, endpoint: demoQueue.writeTo ?? "").specs()
+            let specs = try DemoWorkload(jobs: demoJobs, storage: storage, queue: demoQueue.name, endpoint: demoQueue.writeTo ?? "",
+                                     scope: ScopeGrants.personal(user)).specs()
             demoIDs = try await client.submit(specs).jobs.map(\.id)
             say("panda up: submitted \(demoIDs.count) demo jobs to \(demoQueue.name) as \(user) (inputs in \(storage)/demo/inputs)")
         }
@@ -93,7 +94,7 @@ struct UpCommand: AsyncParsableCommand {
             if !stop.requested && children.allSatisfy({ $0.exited == nil }) {
                 say(allFinished ? "panda up: every demo job finished." : "panda up: the demo ended with failures (see below).")
                 Self.whereToLook(url: url, state: state, storage: try Self.localDirectory(of: demoQueue, in: configuration),
-                                 config: configPath, firstJob: demoIDs.first)
+                                 scope: ScopeGrants.personal(user), config: configPath, firstJob: demoIDs.first)
             }
         } else {
             say("panda up: running. Submit jobs to \(url)/api/v1/job/submit; Ctrl-C stops everything.")
@@ -176,11 +177,11 @@ struct UpCommand: AsyncParsableCommand {
         throw ExitCode(1)
     }
 
-    static func whereToLook(url: String, state: String, storage: String, config: String, firstJob: Int64?) {
+    static func whereToLook(url: String, state: String, storage: String, scope: String, config: String, firstJob: Int64?) {
         say("""
 
             Where to look next:
-              outputs and log tarballs   \(storage)/demo/
+              outputs and log tarballs   \(storage)/\(scope)/
               server and factory logs    \(state)/server.log, \(state)/factory.log
               pilots (scripts, output)   \(state)/pilots/
               the client's settings      export PANDA_CLIENT_CONFIG=\(state)/client.yaml

@@ -26,7 +26,7 @@ struct ClientTaskTests {
     /// Registers `count` small local files in `dataset` at `storage`.
     static func dataset(_ user: ClientUser, _ dataset: String, count: Int, storage: String = "DISK") throws {
         let paths = try user.files(Dictionary(uniqueKeysWithValues: (1...count).map { ("\(dataset)-f\($0).txt", "line \($0)\n") }))
-        let result = try user.panda(["dataset", "add", dataset, "--storage", storage] + paths)
+        let result = try user.panda(["dataset", "add", dataset, "--storage", storage, "--upload"] + paths)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\(dataset): \(count) file\(count == 1 ? "" : "s") added; it holds \(count)"), "\(result.stdout)")
     }
@@ -104,9 +104,12 @@ struct ClientTaskTests {
         let server = try Self.server()
         defer { server.cleanUp() }
         let alice = try ClientUser("alice", server: server)
+        // Replicas are registered under their endpoint's base, as the server requires.
+        let endpoints = try await server.get("/api/v1/storage", token: alice.token).data as? [[String: Any]] ?? []
+        let disk = try #require(endpoints.first { $0["name"] as? String == "DISK" }?["url"] as? String)
         let files = (1...10_000).map { index -> [String: Any] in
             ["scope": "user.alice", "lfn": "evt-\(index).root", "size": 1000, "checksum": "ad:00000001",
-             "replicas": [["storage": "DISK", "url": "https://se.example/evt-\(index).root"]]]
+             "replicas": [["storage": "DISK", "url": "\(disk)/user.alice/evt-\(index).root"]]]
         }
         let added = try await server.post("/api/v1/dataset/add_files", token: alice.token, json: ["dataset": "user.alice.big", "files": files])
         #expect(added.status == 200, "\(added.message)")
@@ -214,7 +217,7 @@ struct ClientTaskTests {
         }
         #expect(try alice.json([JobStatus].self, ["jobs"]).first?.state == .activated, "alice's job untouched")
         let paths = try mallory.files(["evil.txt": "x"])
-        let add = try mallory.panda(["dataset", "add", "user.alice.raw", "--storage", "DISK"] + paths)
+        let add = try mallory.panda(["dataset", "add", "user.alice.raw", "--storage", "DISK", "--upload"] + paths)
         #expect(add.status == 1 && add.stderr == "panda: dataset user.alice.raw belongs to alice\n", "\(add.stderr)")
     }
 

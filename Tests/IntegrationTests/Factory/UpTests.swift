@@ -39,8 +39,8 @@ struct UpTests {
         #expect(text.contains("every demo job finished"), "\(text)")
         #expect(text.contains("8/8 ended: 8 finished"), "progress lines without a terminal: \(text)")
         for index in 1...8 {
-            #expect(FileManager.default.fileExists(atPath: directory + String(format: "/storage/demo/summary-%03d.txt", index)))
-            #expect(FileManager.default.fileExists(atPath: directory + String(format: "/storage/demo/demo-%03d.log.tgz", index)))
+            #expect(FileManager.default.fileExists(atPath: directory + String(format: "/storage/user.tester/summary-%03d.txt", index)))
+            #expect(FileManager.default.fileExists(atPath: directory + String(format: "/storage/user.tester/demo-%03d.log.tgz", index)))
         }
         up.signal(SIGINT)
         let status = up.wait(timeout: 90)

@@ -22,7 +22,7 @@ struct PilotJobTests {
         var adler = Adler32()
         adler.update(Array("result\n".utf8))
         #expect(output.checksum == "ad:\(adler.hex)")
-        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/out.txt") == Data("result\n".utf8))
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/out.txt") == Data("result\n".utf8))
         let log = try #require(job.outputs.first { $0.isLog })
         let listing = try PandaProcess.runTool("/bin/tar", ["tzf", site.storageDirectory + "/panda/" + log.lfn])
         #expect(listing.stdout.contains("payload.stdout") && listing.stdout.contains("pilot.log"), "\(listing.stdout)")
@@ -60,7 +60,7 @@ struct PilotJobTests {
         _ = try site.runPilot("LINKQ")
         let job = try await site.wait(for: id)
         #expect(job.status.state == .finished, "\(job.status.errorDiag ?? "")")
-        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/seen.txt") == Data("shared bytes\n".utf8))
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/seen.txt") == Data("shared bytes\n".utf8))
         #expect(FileManager.default.fileExists(atPath: source), "the replica itself is untouched")
     }
 
@@ -83,7 +83,7 @@ struct PilotJobTests {
         _ = try site.runPilot("BOXQ")
         _ = try site.runPilot("BAREQ")
         #expect(try await site.wait(for: ids[0]).status.state == .finished)
-        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/panda/image.txt") == Data("docker://alpine:3.20\ninside\n".utf8))
+        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/image.txt") == Data("docker://alpine:3.20\ninside\n".utf8))
         #expect(try await site.wait(for: ids[1]).status.errorCode == 1384)
     }
 
@@ -140,7 +140,7 @@ struct PilotJobTests {
         try pilot.wait(timeout: 30)
         let job = try await site.wait(for: id)
         #expect(job.status.state == .finished, "\(pilot.log)")
-        let found = try #require(FileManager.default.contents(atPath: site.storageDirectory + "/panda/found.txt"))
+        let found = try #require(FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/found.txt"))
         let text = String(decoding: found, as: UTF8.self)
         #expect(text.contains("PATH="), "the payload did read its environment: \(text.prefix(200))")
         let signature = String(token.split(separator: ".").last ?? "")

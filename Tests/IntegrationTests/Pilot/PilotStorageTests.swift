@@ -49,11 +49,11 @@ struct PilotStorageTests {
         let pilot = try site.runPilot("DQ")
         let done = try await site.wait(for: id)
         #expect(done.status.state == .finished, "\(done.status.errorDiag ?? "") \(pilot.log)")
-        let stored = try #require(se.contents("/store/panda/doubled.dat"))
+        let stored = try #require(se.contents("/store/user.jdoe/doubled.dat"))
         #expect(stored == data + data)
         let reported = try #require(done.outputs.first { $0.lfn == "doubled.dat" })
         #expect(reported.checksum == Self.adler(data + data))
-        #expect(reported.url == "\(se.url)/store/panda/doubled.dat")
+        #expect(reported.url == "\(se.url)/store/user.jdoe/doubled.dat")
         #expect(done.outputs.contains { $0.isLog && se.contents("/store/panda/\($0.lfn)") != nil })
     }
 
@@ -119,7 +119,7 @@ struct PilotStorageTests {
         #expect(second.status == 0, "\(second.log)")
         let job = try await site.wait(for: id)
         #expect(job.status.state == .finished, "\(second.log)")
-        #expect(se.contents("/store/panda/result.dat") == Data("precious\n".utf8))
+        #expect(se.contents("/store/user.jdoe/result.dat") == Data("precious\n".utf8))
         #expect(job.outputs.contains { $0.lfn == "result.dat" })
         #expect(job.history.contains { $0.reason?.contains("recovered by pilot") == true })
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: area)) ?? []).isEmpty)
