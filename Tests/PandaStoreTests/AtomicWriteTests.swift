@@ -22,9 +22,12 @@ struct AtomicWriteTests {
         }
     }
 
-    static func outputJob(_ name: String) -> NewJob {
+    /// A job that declares the one output its finished report will carry,
+    /// so that only the poison trigger can refuse the report.
+    static func outputJob(_ name: String, output lfn: String) -> NewJob {
         var job = StoreFixture.job(name)
         job.spec.outputDataset = "user.alice.out"
+        job.spec.outputs = [OutputFile(lfn: lfn, scope: "user.alice", destination: "DISK")]
         return job
     }
 
@@ -38,7 +41,7 @@ struct AtomicWriteTests {
     func failedUpdateRollsBack() async throws {
         let fixture = try StoreFixture()
         try await Self.poisonOutputs(fixture.store)
-        _ = try await fixture.store.submit([Self.outputJob("a")], now: now)
+        _ = try await fixture.store.submit([Self.outputJob("a", output: "poison")], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         _ = try await fixture.store.update(JobUpdate(jobID: job.id, attempt: 1, lease: job.lease, state: .running), now: now + 1)
         await #expect(throws: StoreError.self) {
@@ -60,7 +63,8 @@ struct AtomicWriteTests {
     func batchWithOneFailure() async throws {
         let fixture = try StoreFixture()
         try await Self.poisonOutputs(fixture.store)
-        _ = try await fixture.store.submit([Self.outputJob("a"), Self.outputJob("b"), Self.outputJob("c")], now: now)
+        _ = try await fixture.store.submit([Self.outputJob("a", output: "a.dat"), Self.outputJob("b", output: "poison"),
+                                            Self.outputJob("c", output: "c.dat")], now: now)
         let jobs = try await fixture.store.claim(StoreFixture.pilot(limit: 3), now: now)
         #expect(jobs.count == 3)
         let results = try await fixture.store.updateMany([

@@ -28,7 +28,9 @@ struct RecoveryManifestCheck {
             }
             let scope = file.scope ?? OutputPlan.defaultScope
             guard RecoveryArea.isPlainName(scope) else { return "\(file.lfn) has scope '\(scope)', which is not a plain name" }
-            let expected = StorageLocation.url(under: base, scope, file.lfn)
+            guard let expected = try? StorageLocation.url(under: base, scope, file.lfn) else {
+                return "\(file.lfn) in scope '\(scope)' is not a path under \(name)"
+            }
             guard file.url == expected else {
                 return "\(file.lfn) would go to \(file.url), but on \(name) it belongs at \(expected)"
             }

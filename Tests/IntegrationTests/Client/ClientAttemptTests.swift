@@ -12,7 +12,8 @@ struct ClientAttemptTests {
         defer { server.cleanUp() }
         let alice = try ClientUser("alice", server: server)
         let (_, pilot, first) = try await server.dispatchedJob(maxAttempts: 2)
-        let log = StoredFile(lfn: "job.log.tgz", size: 10, checksum: "ad:00000001", url: "file:///nonexistent/job.log.tgz", isLog: true)
+        let log = StoredFile(lfn: "job.log.tgz", size: 10, checksum: "ad:00000001", url: "/tmp/panda-test-storage/user.alice/job.log.tgz",
+                             isLog: true, storage: "DISK", scope: "user.alice")
         let failed = JobUpdate(jobID: first.id, attempt: 1, lease: first.lease, state: .failed, exitCode: 3, errorCode: 1099,
                                errorDiag: "no input", cpuSeconds: 2.5, outputs: [log])
         #expect(try await server.post("/api/v1/pilot/update_job", token: pilot, failed).decode(UpdateReply.self).state == .activated)

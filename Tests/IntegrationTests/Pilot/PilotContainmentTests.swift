@@ -71,7 +71,7 @@ struct PilotContainmentTests {
         for (id, name) in zip(ids, ["a.txt", "b.txt"]) {
             let job = try await site.wait(for: id)
             #expect(job.status.state == .finished, "\(job.status.errorDiag ?? "") \(logs)")
-            let found = String(decoding: FileManager.default.contents(atPath: site.storageDirectory + "/panda/" + name) ?? Data(), as: UTF8.self)
+            let found = String(decoding: FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/" + name) ?? Data(), as: UTF8.self)
             #expect(users.contains { found.contains("uid=\($0.uid)\n") }, "ran as a payload user: \(found)")
             #expect(!found.contains(String(token.split(separator: ".").last ?? "")), "the token leaked: \(found)")
             #expect(!found.contains("the pilot user's secret"), "\(found)")

@@ -58,7 +58,7 @@ struct PilotRecoveryAreaTests {
         let pilot = try site.pilot("RQ", arguments: ["--idle-timeout", "0s"], environment: ["HOME": home], defaultDirectories: true)
         try pilot.wait(timeout: 60)
         #expect(pilot.log.contains("recovery entry of job \(id) refused"), "\(pilot.log)")
-        #expect(pilot.log.contains("belongs at http://127.0.0.1:1/store/panda/result.dat"), "\(pilot.log)")
+        #expect(pilot.log.contains("belongs at http://127.0.0.1:1/store/user.jdoe/result.dat"), "\(pilot.log)")
         #expect(!FileManager.default.fileExists(atPath: stolen), "the pilot uploaded to the manifest's URL")
         #expect(try await site.describe(id).status.state == .holding)
         #expect(FileManager.default.fileExists(atPath: entry + "/result.dat"), "the entry is left, unclaimed")
