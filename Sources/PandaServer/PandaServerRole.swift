@@ -48,13 +48,15 @@ public struct PandaServerRole {
         // the health loop: long enough for a slow fsync, short enough that
         // systemd's watchdog notices a wedged store well within WatchdogSec.
         let health = HealthState(staleness: max(HealthService.tick(for: systemd) * 2, .seconds(1)))
+        let tokens = VerifiedTokens(signer: signer)
         let context = ServerContext(
             store: store, configuration: configuration, signer: signer, metrics: metrics,
-            brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: server.limits.inFlight), health: health)
+            brokerage: Brokerage(configuration: configuration), shedder: LoadShedder(limit: server.limits.inFlight), health: health,
+            tokens: tokens)
 
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
-        router.add(middleware: AuthMiddleware(tokens: VerifiedTokens(signer: signer)))
+        router.add(middleware: AuthMiddleware(tokens: tokens))
         context.register(on: router)
 
         let listen = server.listen

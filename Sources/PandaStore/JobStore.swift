@@ -12,7 +12,7 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: TaskStore, CatalogueStore, Sendable {
+public protocol JobStore: TaskStore, CatalogueStore, BoundLeaseStore, Sendable {
     /// Stores brokered jobs as `activated`.
     func submit(_ jobs: [NewJob], now: Double) async throws -> [SubmittedJob]
     /// Hands the best fitting activated jobs of a queue to a pilot, each with

@@ -44,6 +44,11 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/factory/report_pilots"),
         Route(method: "GET", path: "/api/v1/factory/pilots"),
         Route(method: "GET", path: "/api/v1/stats/summary"),
+        Route(method: "POST", path: "/server/panda/getJob"),
+        Route(method: "POST", path: "/server/panda/updateJob"),
+        Route(method: "GET", path: "/server/panda/queuedata"),
+        Route(method: "GET", path: "/server/panda/schedconfig"),
+        Route(method: "GET", path: "/server/panda/storagedata"),
         Route(method: "GET", path: "/healthz"),
         Route(method: "GET", path: "/metrics"),
     ]
@@ -58,6 +63,8 @@ struct ServerContext: Sendable {
     let brokerage: Brokerage
     let shedder: LoadShedder
     let health: HealthState
+    /// The bearer token verifier the auth middleware uses, for routes outside /api/.
+    let tokens: VerifiedTokens
     let dispatchReply = DispatchReply()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
 
@@ -80,5 +87,6 @@ struct ServerContext: Sendable {
         registerPilotSupportRoutes(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
+        registerPandaCompatRoutes(on: router)
     }
 }
