@@ -39,12 +39,14 @@ struct LegacyJobReport {
         "starting": .starting, "running": .running, "holding": .holding, "finished": .finished, "failed": .failed,
     ]
 
-    /// The report as panda's update under `lease`; `spec` says which files the job may report.
-    func update(lease: String, spec: JobSpec, configuration: PandaConfiguration) throws(LegacyError) -> JobUpdate {
+    /// The report as panda's update under `lease`; `spec` says which files
+    /// the job may report, `writeTo` (its queue's) where those without a
+    /// destination of their own went.
+    func update(lease: String, spec: JobSpec, writeTo: String?, configuration: PandaConfiguration) throws(LegacyError) -> JobUpdate {
         let pilotError = fields.int("pilotErrorCode").flatMap { $0 == 0 ? nil : $0 }
         let payloadError = fields.int("exeErrorCode").flatMap { $0 == 0 ? nil : $0 }
         let diagnostic = [fields.string("pilotErrorDiag"), fields.string("exeErrorDiag")].compactMap { $0 }.first
-        let files = try outputs(spec: spec, configuration: configuration)
+        let files = try outputs(spec: spec, writeTo: writeTo, configuration: configuration)
         return JobUpdate(
             jobID: jobID, attempt: attempt, lease: lease, state: state,
             exitCode: fields.int("transExitCode"),
@@ -68,7 +70,7 @@ struct LegacyJobReport {
 
     /// The files of `xml`: only the job's own outputs and log, each at the
     /// storage endpoint it was sent to and under that endpoint's URL.
-    func outputs(spec: JobSpec, configuration: PandaConfiguration) throws(LegacyError) -> [StoredFile]? {
+    func outputs(spec: JobSpec, writeTo: String?, configuration: PandaConfiguration) throws(LegacyError) -> [StoredFile]? {
         guard let xml = fields.string("xml"), xml != "{}" else { return nil }
         let entries: [String: LegacyFileInfo]
         do {
@@ -84,9 +86,12 @@ struct LegacyJobReport {
             guard declared != nil || isLog else {
                 throw LegacyError(.badRequest, "xml reports \(lfn), which is not an output or the log of job \(jobID)")
             }
-            guard let endpoint = configuration.storage(named: info.endpoint) else {
-                throw LegacyError(.badRequest, "xml reports \(lfn) at storage endpoint \(info.endpoint), which does not exist")
+            // The endpoint getJob sent it to (ddmEndPointOut); pilot3 3.7 does not repeat it, later ones do.
+            let sentTo = (isLog ? spec.log?.destination : declared?.destination) ?? writeTo
+            guard let name = sentTo, info.endpoint == nil || info.endpoint == name, let endpoint = configuration.storage(named: name) else {
+                throw LegacyError(.badRequest, "xml reports \(lfn) at storage endpoint \(info.endpoint ?? "none"), not \(sentTo ?? "a storage endpoint of its queue")")
             }
+            guard info.fsize >= 0 else { throw LegacyError(.badRequest, "xml reports \(lfn) with a negative size") }
             let url = Self.pandaURL(info.surl)
             guard url.hasPrefix(endpoint.url.string + "/") else {
                 throw LegacyError(.badRequest, "xml reports \(lfn) at \(info.surl), which is not under \(endpoint.name) (\(endpoint.url.string))")
@@ -114,7 +119,8 @@ struct LegacyFileInfo: Decodable {
     let fsize: Int64
     let adler32: String?
     let surl: String
-    let endpoint: String
+    /// Absent from pilot3 3.7's reports.
+    let endpoint: String?
 
     enum CodingKeys: String, CodingKey { case guid, fsize, adler32, surl, endpoint }
 
@@ -131,6 +137,6 @@ struct LegacyFileInfo: Decodable {
         }
         adler32 = try c.decodeIfPresent(String.self, forKey: .adler32)
         surl = try c.decode(String.self, forKey: .surl)
-        endpoint = try c.decode(String.self, forKey: .endpoint)
+        endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint)
     }
 }

@@ -29,7 +29,9 @@ enum LegacyQueueData {
         for activity in ["pr", "read_lan"] where !reads.isEmpty { astorages[activity] = reads }
         for activity in ["pw", "pl", "w", "write_lan"] where !writes.isEmpty { astorages[activity] = writes }
         return [
+            // pilot3 reads the queue's name from CRIC's `nickname`.
             "name": queue.name,
+            "nickname": queue.name,
             "panda_resource": queue.name,
             "resource": queue.name,
             "site": queue.site,
@@ -42,9 +44,11 @@ enum LegacyQueueData {
             "acopytools": Dictionary(uniqueKeysWithValues: activities.map { ($0, ["mv"]) }),
             "astorages": astorages,
             "corecount": queue.corecount,
-            "maxrss": queue.maxrss.bytes / 1_048_576,
-            "maxwdir": queue.maxwdir.bytes / 1_048_576,
-            "maxinputsize": queue.maxwdir.bytes / 1_048_576,
+            // Rounded up: pilot3 offers min(free disk, maxwdir), and a job
+            // that needs the whole maxwdir must still fit that offer.
+            "maxrss": mebibytesRoundedUp(queue.maxrss),
+            "maxwdir": mebibytesRoundedUp(queue.maxwdir),
+            "maxinputsize": mebibytesRoundedUp(queue.maxwdir),
             "maxtime": queue.maxtime.milliseconds / 1000,
             "timefloor": 0,
             "pledgedcpu": 0,
@@ -62,6 +66,10 @@ enum LegacyQueueData {
             "platform": "",
             "params": [String: Any](),
         ]
+    }
+
+    static func mebibytesRoundedUp(_ size: ByteCount) -> Int64 {
+        (size.bytes + 1_048_575) / 1_048_576
     }
 
     /// Every storage endpoint, by name.

@@ -76,10 +76,12 @@ extension ServerContext {
             }
             // Only a report with files needs the spec, to check them against it.
             var spec = JobSpec(payload: Payload(executable: ""))
+            var writeTo: String?
             if fields.string("xml") != nil, let description = try await store.describe(report.jobID, owner: nil) {
                 spec = description.spec
+                writeTo = description.status.queue.flatMap { configuration.queue(named: $0) }?.writeTo
             }
-            let update = try report.update(lease: lease, spec: spec, configuration: configuration)
+            let update = try report.update(lease: lease, spec: spec, writeTo: writeTo, configuration: configuration)
             let reply: UpdateReply
             do throws(StoreError) {
                 reply = try await store.update(update, now: Self.now)
