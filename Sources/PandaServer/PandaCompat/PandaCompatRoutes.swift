@@ -18,14 +18,13 @@ extension ServerContext {
         router.post("/server/panda/updateJob") { request, context in
             await legacy { try await updateJob(request, context: context) }
         }
-        // pilot3 reads these with plain GETs and no token (`info/dataloader.py`).
+        // pilot3 reads these with plain GETs and no token (`info/dataloader.py`);
+        // it takes a reply with an `error` key for a failure.
         router.get("/server/panda/queuedata") { request, _ in
-            let queue = try legacyQueue(request)
-            return LegacyReply.json(LegacyQueueData.queue(queue, configuration: configuration))
+            legacyQueue(request) { LegacyQueueData.queue($0, configuration: configuration) }
         }
         router.get("/server/panda/schedconfig") { request, _ in
-            let queue = try legacyQueue(request)
-            return LegacyReply.json([queue.name: LegacyQueueData.queue(queue, configuration: configuration)])
+            legacyQueue(request) { [$0.name: LegacyQueueData.queue($0, configuration: configuration)] }
         }
         router.get("/server/panda/storagedata") { _, _ in
             LegacyReply.json(LegacyQueueData.storage(configuration))
@@ -113,11 +112,14 @@ extension ServerContext {
         return claims
     }
 
-    private func legacyQueue(_ request: Request) throws -> QueueConfig {
+    private func legacyQueue(_ request: Request, _ document: (QueueConfig) -> [String: Any]) -> Response {
         guard let name = request.uri.queryParameters.get("queue"), !name.isEmpty else {
-            throw APIError(.badRequest, "this needs ?queue=NAME")
+            return LegacyReply.json(["error": "this needs ?queue=NAME"], status: .badRequest)
         }
-        return try queue(named: name)
+        guard let queue = configuration.queue(named: name) else {
+            return LegacyReply.json(["error": "queue \(name) does not exist"], status: .notFound)
+        }
+        return LegacyReply.json(document(queue))
     }
 
     private var bodyLimit: Int { Int(configuration.server.limits.requestBody.bytes) }
