@@ -125,11 +125,17 @@ struct FactoryCycle: Sendable {
                 throw BatchError.commandFailed(command: "write token", detail: "cannot write \(tokenFile)")
             }
             let configArguments = adapter.system == .local ? settings.configPath.map { ["-c", $0] } ?? [] : []
-            let command = settings.pilotCommand + configArguments + [
+            var command = settings.pilotCommand + configArguments + [
                 "--server", settings.servers.joined(separator: ","), "--queue", queue.name, "--token-file", tokenFile,
                 "--lifetime", lifetime.description, "--pilot-id", name,
             ]
-            launches.append(PilotLaunch(name: name, command: command, environment: queue.batch?.environment ?? [:], directory: directory,
+            var environment = queue.batch?.environment ?? [:]
+            if queue.pilots.flavour == .pilot3 {
+                let pilot3 = Pilot3CommandLine(queue: queue, server: settings.servers.first ?? "", storage: settings.storage)
+                command = pilot3.command(lifetime: lifetime)
+                environment.merge(pilot3.environment(tokenFile: tokenFile)) { site, _ in site }
+            }
+            launches.append(PilotLaunch(name: name, command: command, environment: environment, directory: directory,
                                         stdout: directory + "/pilot.out", stderr: directory + "/pilot.err", walltime: walltime,
                                         cores: queue.corecount, memory: queue.maxrss))
         }

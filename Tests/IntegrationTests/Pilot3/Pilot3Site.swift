@@ -6,73 +6,34 @@ import TestSupport
 /// A panda server with a queue served to the unmodified PanDA pilot 3,
 /// a loopback HTTP server for pilot3's transformations, and the means to
 /// run pilot3 against them as docs/pilot3.md tells a site to.
-///
-/// pilot3 3.7 downloads a transformation only from two hard-coded base
-/// URLs (`user/generic/setup.py`); the tests give it one of them and
-/// point curl's `http_proxy` at the loopback server, which serves files by
-/// the URL's path. Its own requests to panda go direct (`no_proxy`).
 final class Pilot3Site: @unchecked Sendable {
     let site: PilotSite
-    let transformations: String
-    private var transformationServer: ChildProcess?
-    let transformationPort: Int
+    let transformations: Pilot3Transformations
     static let queue = "P3"
-    static let baseURL = "http://pandaserver-doma.cern.ch:25080/trf/user"
 
     init() throws {
         site = try PilotSite(queues: ["\(Self.queue): { read_from: [LOCAL], write_to: LOCAL, maxrss: 2GB, maxwdir: 5GB, maxtime: 1h }"])
-        transformations = site.server.directory + "/transformations"
-        try FileManager.default.createDirectory(atPath: transformations + "/trf/user", withIntermediateDirectories: true)
-        // The one transformation the tests use: runs its argument as a shell script.
-        try "#!/bin/sh\nexec /bin/sh -c \"$1\"\n".write(toFile: transformations + "/trf/user/run.sh", atomically: true, encoding: .utf8)
-        transformationPort = try ServerProcess.freePort()
-        try startTransformationServer()
+        do {
+            transformations = try Pilot3Transformations()
+        } catch {
+            site.cleanUp()
+            throw error
+        }
     }
 
     var server: ServerProcess { site.server }
     var storage: String { site.storageDirectory }
 
     func cleanUp() {
-        _ = transformationServer?.terminate()
+        transformations.stop()
         site.cleanUp()
     }
 
-    private func startTransformationServer() throws {
-        let script = server.directory + "/transformations.py"
-        try """
-            # Serves files by the path of the URL, also for proxy (absolute-URI) requests.
-            import http.server, os, sys, urllib.parse
-            root = os.path.realpath(sys.argv[2])
-            class Files(http.server.BaseHTTPRequestHandler):
-                def do_GET(self):
-                    path = os.path.realpath(os.path.join(root, urllib.parse.urlsplit(self.path).path.lstrip('/')))
-                    if not path.startswith(root + '/') or not os.path.isfile(path):
-                        self.send_error(404)
-                        return
-                    data = open(path, 'rb').read()
-                    self.send_response(200)
-                    self.send_header('Content-Length', str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-            http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Files).serve_forever()
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        transformationServer = try ChildProcess.spawn("/usr/bin/python3", [script, String(transformationPort), transformations],
-                                                      environment: ["PATH": "/usr/bin:/bin"], stdout: server.directory + "/transformations.log")
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let probe = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-x",
-                                                                   "http://127.0.0.1:\(transformationPort)", Self.baseURL + "/run.sh"])
-            if probe.stdout == "200" { return }
-            usleep(50_000)
-        }
-        throw ServerProcessError("the transformation server did not start")
-    }
-
     /// A job for pilot3: `script` runs through the transformation in the job's work directory.
-    func job(_ script: String, name: String = "pilot3", inputs: [[String: Any]] = [], outputs: [[String: Any]] = [],
-             outputDataset: String? = nil) -> [String: Any] {
-        var job: [String: Any] = ["name": name, "queue": Self.queue, "max_attempts": 1,
-                                  "payload": ["executable": Self.baseURL + "/run.sh", "arguments": [script]],
+    func job(_ script: String, name: String = "pilot3", queue: String = Pilot3Site.queue, inputs: [[String: Any]] = [],
+             outputs: [[String: Any]] = [], outputDataset: String? = nil) -> [String: Any] {
+        var job: [String: Any] = ["name": name, "queue": queue, "max_attempts": 1,
+                                  "payload": ["executable": Pilot3Transformations.baseURL + "/run.sh", "arguments": [script]],
                                   "inputs": inputs, "outputs": outputs]
         if let outputDataset { job["output_dataset"] = outputDataset }
         return job
@@ -115,7 +76,7 @@ final class Pilot3Site: @unchecked Sendable {
             "OIDC_AUTH_TOKEN": "pilot.token", "OIDC_AUTH_DIR": home + "/", "OIDC_AUTH_ORIGIN": "panda",
             "PILOT_NOKILL": "1", "HARVESTER_PILOT_CONFIG": config,
             "LOCAL_AGIS_SCHEDCONF": "\(server)/server/panda/schedconfig?queue=\(Self.queue)",
-            "http_proxy": "http://127.0.0.1:\(transformationPort)", "no_proxy": "127.0.0.1,localhost",
+            "http_proxy": transformations.proxy, "no_proxy": "127.0.0.1,localhost",
         ]
         let arguments = [
             "--pid", "--fork", "--kill-child", "--mount-proc", root + "/venv/bin/python", "-P", root + "/pilot.py",
@@ -158,4 +119,66 @@ final class Pilot3Process: @unchecked Sendable {
             throw ServerProcessError("pilot3 did not exit within \(timeout) s:\n\(tail)")
         }
     }
+}
+
+/// A loopback HTTP server for pilot3's transformations. pilot3 3.7
+/// downloads one only from two hard-coded base URLs
+/// (`user/generic/setup.py`); jobs name one of them, and pilot3's curl is
+/// pointed at this server as its `http_proxy`, which serves files by the
+/// URL's path. pilot3's own requests to panda go direct (`no_proxy`).
+final class Pilot3Transformations: @unchecked Sendable {
+    static let baseURL = "http://pandaserver-doma.cern.ch:25080/trf/user"
+    let directory: String
+    let port: Int
+    private var process: ChildProcess?
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "panda-trf-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory + "/files/trf/user", withIntermediateDirectories: true)
+        // The one transformation the tests use: runs its argument as a shell script.
+        try "#!/bin/sh\nexec /bin/sh -c \"$1\"\n".write(toFile: directory + "/files/trf/user/run.sh", atomically: true, encoding: .utf8)
+        port = try ServerProcess.freePort()
+        try start()
+    }
+
+    /// The value of pilot3's `http_proxy`.
+    var proxy: String { "http://127.0.0.1:\(port)" }
+
+    func stop() {
+        _ = process?.terminate()
+        process = nil
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func start() throws {
+        let script = directory + "/transformations.py"
+        try """
+            # Serves files by the path of the URL, also for proxy (absolute-URI) requests.
+            import http.server, os, sys, urllib.parse
+            root = os.path.realpath(sys.argv[2])
+            class Files(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    path = os.path.realpath(os.path.join(root, urllib.parse.urlsplit(self.path).path.lstrip('/')))
+                    if not path.startswith(root + '/') or not os.path.isfile(path):
+                        self.send_error(404)
+                        return
+                    data = open(path, 'rb').read()
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+            http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Files).serve_forever()
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        process = try ChildProcess.spawn("/usr/bin/python3", [script, String(port), directory + "/files"],
+                                                      environment: ["PATH": "/usr/bin:/bin"], stdout: directory + "/transformations.log")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let probe = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-x",
+                                                                   proxy, Self.baseURL + "/run.sh"])
+            if probe.stdout == "200" { return }
+            usleep(50_000)
+        }
+        throw ServerProcessError("the transformation server did not start")
+    }
+
 }
