@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "PandaServer",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem",
+                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -21,9 +21,11 @@ public struct FactorySettings: Sendable {
     /// Given to local pilots as `-c`, so the pilot: section applies to them;
     /// pilots on other hosts use their own defaults.
     public var configPath: String?
+    /// Storage endpoint name → URL, for pilots that must be told where inputs are (pilot3).
+    public var storage: [String: String]
 
     public init(factory: FactoryConfig, queues: [QueueConfig], servers: [String], token: String, pilotCommand: [String],
-                spool: String, api: HTTPSettings = HTTPSettings(), configPath: String? = nil) {
+                spool: String, api: HTTPSettings = HTTPSettings(), configPath: String? = nil, storage: [String: String] = [:]) {
         self.factory = factory
         self.queues = queues
         self.servers = servers
@@ -32,5 +34,6 @@ public struct FactorySettings: Sendable {
         self.spool = spool
         self.api = api
         self.configPath = configPath
+        self.storage = storage
     }
 }

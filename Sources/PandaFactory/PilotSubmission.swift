@@ -37,11 +37,18 @@ extension FactoryCycle {
                 }
             }
             let configArguments = adapter.system == .local ? settings.configPath.map { ["-c", $0] } ?? [] : []
-            let command = settings.pilotCommand + configArguments + [
+            var command = settings.pilotCommand + configArguments + [
                 "--server", settings.servers.joined(separator: ","), "--queue", queue.name, "--token-file", PilotScript.tokenFile,
                 "--lifetime", lifetime.description, "--pilot-id", name,
             ]
-            var launch = PilotLaunch(name: name, command: command, environment: queue.batch?.environment ?? [:], directory: directory,
+            var environment = queue.batch?.environment ?? [:]
+            if queue.pilots.flavour == .pilot3 {
+                // PanDA's pilot 3 has its own command line and finds its token through its environment.
+                let pilot3 = Pilot3CommandLine(queue: queue, server: settings.servers.first ?? "", storage: settings.storage)
+                command = pilot3.command(lifetime: lifetime)
+                environment.merge(pilot3.environment(tokenDirectory: PilotScript.tokenDirectory)) { site, _ in site }
+            }
+            var launch = PilotLaunch(name: name, command: command, environment: environment, directory: directory,
                                      stdout: directory + "/pilot.out", stderr: directory + "/pilot.err", walltime: walltime,
                                      cores: queue.corecount, memory: queue.maxrss)
             launch.token = token

@@ -51,12 +51,13 @@ public struct PandaServerRole {
         // the health loop: long enough for a slow fsync, short enough that
         // systemd's watchdog notices a wedged store well within WatchdogSec.
         let health = HealthState(staleness: max(HealthService.tick(for: systemd) * 2, .seconds(1)))
+        let tokens = VerifiedTokens(signer: signer)
         let live = LiveConfiguration(configuration)
         let context = ServerContext(
-            store: store, live: live, signer: signer, metrics: metrics, shedder: LoadShedder(limit: server.limits.inFlight), health: health)
+            store: store, live: live, signer: signer, metrics: metrics, shedder: LoadShedder(limit: server.limits.inFlight), health: health,
+            tokens: tokens)
 
         // The deny list is complete before the first request is served.
-        let tokens = VerifiedTokens(signer: signer)
         let revokedUpTo: Double
         do {
             revokedUpTo = try await RevocationService.load(into: tokens, from: store)

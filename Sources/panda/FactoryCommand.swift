@@ -90,7 +90,8 @@ struct FactoryCommand: AsyncParsableCommand {
         let spool = (section.state as NSString).deletingLastPathComponent + "/pilots"
         let configPath = URL(fileURLWithPath: ConfigLoader().path(given: file.path)).standardizedFileURL.path
         return FactorySettings(factory: section, queues: served, servers: servers, token: token, pilotCommand: pilotCommand, spool: spool,
-                               configPath: configPath)
+                               configPath: configPath,
+                               storage: Dictionary(configuration.storageEndpoints.map { ($0.name, $0.url.string) }) { first, _ in first })
     }
 
     /// SIGHUP: the catalogue read again (CatalogueReload), then the served

@@ -143,17 +143,24 @@ public struct PilotLimits: Sendable, Codable, Equatable {
     public var perCycle: Int
     /// The batch walltime a pilot asks for.
     public var walltime: TimeSpan
+    /// Which pilot the factory starts: panda's own, or the PanDA pilot 3.
+    public var flavour: PilotFlavour
+    /// How to start pilot3 (its Python and pilot.py), before the arguments
+    /// the factory adds; needed with `flavour: pilot3`.
+    public var pilot3Command: [String]
 
     enum CodingKeys: String, CodingKey {
-        case max, queued, walltime
-        case perCycle = "per_cycle"
+        case max, queued, walltime, flavour
+        case perCycle = "per_cycle", pilot3Command = "pilot3_command"
     }
 
-    public init(max: Int, queued: Int, perCycle: Int, walltime: TimeSpan) {
+    public init(max: Int, queued: Int, perCycle: Int, walltime: TimeSpan, flavour: PilotFlavour = .panda, pilot3Command: [String] = []) {
         self.max = max
         self.queued = queued
         self.perCycle = perCycle
         self.walltime = walltime
+        self.flavour = flavour
+        self.pilot3Command = pilot3Command
     }
 
     init(reading r: ConfigReader, defaultWalltime: TimeSpan) {
@@ -161,6 +168,20 @@ public struct PilotLimits: Sendable, Codable, Equatable {
         queued = r.value("queued", default: 10, in: 0...1_000_000)
         perCycle = r.value("per_cycle", default: 10, in: 1...100_000)
         walltime = r.value("walltime", default: defaultWalltime, in: .minutes(1)...(.days(31)))
+        flavour = r.value("flavour", default: .panda)
+        pilot3Command = r.list("pilot3_command")
+        if flavour == .pilot3 && pilot3Command.isEmpty {
+            // Reported as a missing key, with the place of the pilots: section.
+            let _: String? = r.required("pilot3_command", expecting: "pilot3's Python and pilot.py, e.g. [/opt/pilot3/venv/bin/python, -P, /opt/pilot3/pilot.py]")
+        }
         r.finish()
     }
+}
+
+/// The pilot a factory starts for a queue.
+public enum PilotFlavour: String, Sendable, Codable, CaseIterable, ConfigEnum {
+    /// `panda pilot`.
+    case panda
+    /// The unmodified PanDA pilot 3, served by the server's PanDA compatibility routes (docs/pilot3.md).
+    case pilot3
 }

@@ -24,7 +24,7 @@ struct LocalAdapter: BatchAdapter {
             environment["LOGNAME"] = identity.user
         }
         for (index, launch) in launches.enumerated() {
-            environment.merge(launch.environment) { $1 }
+            environment.merge(launch.environment.mapValues { $0 == PilotScript.tokenDirectory ? launch.directory + "/" : $0 }) { $1 }
             if let identity { try Self.handOver(launch, to: identity) }
             let command = launch.command.map { $0 == PilotScript.tokenFile ? launch.directory + "/pilot.token" : $0 }
             let pid: pid_t

@@ -17,6 +17,8 @@ import PandaCore
 struct PilotScript {
     /// Stands for the token file in a launch's command line.
     static let tokenFile = "@PANDA_PILOT_TOKEN_FILE@"
+    /// Stands for the token's folder (with a trailing `/`) in a launch's environment.
+    static let tokenDirectory = "@PANDA_PILOT_TOKEN_DIR@/"
 
     let launch: PilotLaunch
     let directives: [String]
@@ -29,10 +31,14 @@ struct PilotScript {
         var lines = ["#!/bin/sh"] + directives
         lines.append("# panda pilot \(launch.name): everything it needs is in this script.")
         lines.append("umask 077")
-        for (key, value) in launch.environment.sorted(by: { $0.key < $1.key }) where Self.isName(key) {
+        let environment = launch.environment.sorted(by: { $0.key < $1.key }).filter { Self.isName($0.key) }
+        for (key, value) in environment where value != Self.tokenDirectory {
             lines.append("export \(key)=\(shellQuoted(value))")
         }
         lines.append("work=\"${TMPDIR:-/tmp}/\(launch.name)\"")
+        for (key, value) in environment where value == Self.tokenDirectory {
+            lines.append("export \(key)=\"$work/\"")
+        }
         lines.append("mkdir -p \"$work\" && cd \"$work\" || { echo \"cannot make the pilot's work area $work\" >&2; exit 1; }")
         if redirectOutput {
             lines.append("spool=\(shellQuoted(launch.directory))")

@@ -45,6 +45,11 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/factory/report_pilots"),
         Route(method: "GET", path: "/api/v1/factory/pilots"),
         Route(method: "GET", path: "/api/v1/stats/summary"),
+        Route(method: "POST", path: "/server/panda/getJob"),
+        Route(method: "POST", path: "/server/panda/updateJob"),
+        Route(method: "GET", path: "/server/panda/queuedata"),
+        Route(method: "GET", path: "/server/panda/schedconfig"),
+        Route(method: "GET", path: "/server/panda/storagedata"),
         Route(method: "GET", path: "/healthz"),
         Route(method: "GET", path: "/metrics"),
     ]
@@ -61,6 +66,8 @@ struct ServerContext: Sendable {
     var brokerage: Brokerage { live.current.brokerage }
     let shedder: LoadShedder
     let health: HealthState
+    /// The bearer token verifier the auth middleware uses, for routes outside /api/.
+    let tokens: VerifiedTokens
     let dispatchReply = DispatchReply()
     let unmatchedBook = UnmatchedBook()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
@@ -85,5 +92,6 @@ struct ServerContext: Sendable {
         registerPilotCommandRoute(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
+        registerPandaCompatRoutes(on: router)
     }
 }

@@ -193,6 +193,20 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v9 bound leases for pilot3") { db in
+            try db.execute(sql: """
+                -- The lease of each attempt a PanDA pilot 3 claimed, by the token that claimed it:
+                -- its reports carry only the job id and the attempt number.
+                CREATE TABLE bound_leases (
+                    job_id INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    token_id TEXT NOT NULL,
+                    lease TEXT NOT NULL,
+                    bound_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, attempt)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
