@@ -71,8 +71,9 @@ struct LegacyRequestBody {
 
     /// A JSON object of scalars; nested values are not part of pilot3's requests and are refused.
     static func json(_ data: Data) throws(LegacyError) -> LegacyFields {
-        guard JSONBody.depth(of: data) <= 1 else {
-            throw LegacyError(.badRequest, "expected a flat JSON object of strings, numbers and booleans")
+        // One level: a flat object; and, as on every API route, each key once.
+        if let problem = JSONShapeCheck(maxDepth: 1).problem(in: data) {
+            throw LegacyError(.badRequest, "expected a flat JSON object of strings, numbers and booleans: \(problem)")
         }
         let object: [String: LegacyScalar]
         do {

@@ -33,7 +33,7 @@ struct Pilot3FactoryTests {
         #expect(done.status.state == .finished, "\(done.status.errorDiag ?? "") \(Self.pilotOutput(under: factory.statePath))")
         let output = try #require(done.outputs.first { $0.lfn == "out.txt" })
         // In Rucio's layout, where pilot3's mv puts it (panda's pilot would write LOCAL/panda/out.txt).
-        #expect(output.url == "file://" + site.storageDirectory + "/" + Pilot3Site.rucioPath(scope: "panda", lfn: "out.txt"))
+        #expect(output.url == "file://" + site.storageDirectory + "/" + Pilot3Site.rucioPath(scope: "user.jdoe", lfn: "out.txt"))
         #expect(FileManager.default.contents(atPath: String(output.url.dropFirst("file://".count))) == Data("from pilot3\n".utf8))
     }
 
