@@ -73,6 +73,7 @@ public struct PandaServerRole {
             services: [
                 StoreService(store: store),
                 SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
+                StatsSamplerService(store: store, interval: server.statsInterval.duration, logger: logger),
                 HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
                 app,
             ],

@@ -44,6 +44,10 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/factory/report_pilots"),
         Route(method: "GET", path: "/api/v1/factory/pilots"),
         Route(method: "GET", path: "/api/v1/stats/summary"),
+        Route(method: "GET", path: "/api/v1/stats/history"),
+        Route(method: "GET", path: "/api/v1/stats/errors"),
+        Route(method: "GET", path: "/api/v1/stats/nodes"),
+        Route(method: "GET", path: "/api/v1/stats/liveness"),
         Route(method: "GET", path: "/healthz"),
         Route(method: "GET", path: "/metrics"),
     ]

@@ -136,6 +136,9 @@ enum Schema {
                 CREATE UNIQUE INDEX tasks_request ON tasks(owner, request_id) WHERE request_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v6 monitor statistics and job list filters") { db in
+            try StatsSchema.create(db)
+        }
         return migrator
     }
 }
