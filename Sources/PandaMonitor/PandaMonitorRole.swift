@@ -42,7 +42,7 @@ public struct PandaMonitorRole {
         let api = PandaClient(servers: monitor.server.map(\.string), token: monitor.auth == .none ? token : nil,
                               settings: HTTPSettings(connectTimeout: .seconds(3), timeout: .seconds(20)),
                               retry: RetryPolicy(rounds: 1))
-        let settings = MonitorSettings(pageSize: monitor.pageSize, queues: configuration.queues, logs: JobLogReader())
+        let settings = MonitorSettings(pageSize: monitor.pageSize, queues: configuration.queues, logs: JobLogReader(endpoints: configuration.storageEndpoints.map(\.url.string)))
         let router = Router(context: BasicRequestContext.self)
         MonitorRoutes(api: api, auth: monitor.auth, settings: settings).register(on: router)
         let systemd = SystemdNotifier()

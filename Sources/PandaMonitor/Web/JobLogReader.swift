@@ -20,9 +20,39 @@ actor JobLogReader {
     private let storage = StorageAccess(settings: HTTPSettings(timeout: .seconds(20)))
     private var cache: [Int64: [LogFile]] = [:]
     private var order: [Int64] = []
+    /// The storage endpoints of the configuration: the only places a log is read from.
+    private let endpoints: [StorageLocation]
+
+    init(endpoints: [String]) {
+        self.endpoints = endpoints.compactMap(StorageLocation.init)
+    }
+
+    /// Whether `url` lies under a configured storage endpoint. A pilot
+    /// reports the log's URL, so without this check a hostile one could make
+    /// the monitor read its own host's files or call other hosts.
+    func permitted(_ url: String) -> Bool {
+        guard let location = StorageLocation(url) else { return false }
+        return endpoints.contains { endpoint in
+            switch (endpoint, location) {
+            case (.local(let base), .local(let path)):
+                let standard = (path as NSString).standardizingPath
+                guard !path.split(separator: "/").contains("..") else { return false }
+                let root = base.hasSuffix("/") ? base : base + "/"
+                return standard.hasPrefix(root)
+            case (.http(let base), .http(let target)):
+                guard !target.contains("/../"), !target.hasSuffix("/..") else { return false }
+                return target.hasPrefix(base.hasSuffix("/") ? base : base + "/")
+            default:
+                return false
+            }
+        }
+    }
 
     func files(of job: Int64, log: StoredFile) async throws -> [LogFile] {
         if let files = cache[job] { return files }
+        guard permitted(log.url) else {
+            throw LogError("\(log.url) is not under a storage endpoint of this monitor's configuration, so it is not read")
+        }
         guard log.size <= Self.maxTarball else {
             throw LogError("the log tarball is \(Format.bytes(log.size)), more than the \(Format.bytes(Self.maxTarball)) shown inline; use panda logs \(job)")
         }
