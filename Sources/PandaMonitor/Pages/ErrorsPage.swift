@@ -29,9 +29,10 @@ enum ErrorsPage: MonitorPage {
         let hours = Array(stride(from: stats.since / step * step, through: stats.until / step * step, by: Int(step)))
         let failed = Dictionary(stats.hours.map { ($0.hour, $0.failed) }, uniquingKeysWith: +)
         let finished = Dictionary(stats.hours.map { ($0.hour, $0.finished) }, uniquingKeysWith: +)
-        let chart = ChartData(title: "Failed and finished attempts per hour", series: [
-            .init(name: "failed", points: hours.map { .init(t: $0, v: failed[$0] ?? 0) }),
+        // Finished first, so both wear the overview's colours (green, red).
+        let chart = ChartData(title: "Finished and failed (or cancelled) attempts per hour", series: [
             .init(name: "finished", points: hours.map { .init(t: $0, v: finished[$0] ?? 0) }),
+            .init(name: "failed or cancelled", points: hours.map { .init(t: $0, v: failed[$0] ?? 0) }),
         ])
         return Model(filters: Dictionary(uniqueKeysWithValues: pairs), stats: stats, errors: shown, other: other, chart: chart)
     }

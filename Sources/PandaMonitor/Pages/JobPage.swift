@@ -80,7 +80,7 @@ enum JobPage: MonitorPage {
             """
         }
         let body: HTML = """
-            \(Layout.table(["", ""], factRows, id: "facts"))
+            <table id="facts">\(factRows)</table>
             <h2>History (every attempt)</h2>
             \(Layout.table(["attempt", "state", "at", "error", "why"], history, id: "history"))
             <h2>Files</h2>
