@@ -86,10 +86,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(
+            name: "PandaMonitor",
+            dependencies: [
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "panda",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaFactory", "PandaClient", "PandaStore",
+                "PandaCore", "PandaConfig", "PandaSystem", "PandaServer", "PandaPilot", "PandaFactory", "PandaClient", "PandaStore", "PandaMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

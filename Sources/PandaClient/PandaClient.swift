@@ -29,6 +29,19 @@ public final class PandaClient: Sendable {
         self.retry = retry
     }
 
+    private init(servers: [String], token: String?, transport: CurlTransport, retry: RetryPolicy) {
+        self.servers = servers
+        self.token = token
+        self.transport = transport
+        self.retry = retry
+    }
+
+    /// The same servers and connections under another token: the monitor
+    /// calls the server as each of its users.
+    public func authorized(by token: String?) -> PandaClient {
+        PandaClient(servers: servers, token: token, transport: transport, retry: retry)
+    }
+
     /// Sends `body` as JSON to `path` and decodes the envelope's `data`.
     public func call<Reply: Decodable & Sendable>(_ method: String, _ path: String, body: (some Encodable)? = Optional<EmptyBody>.none,
                                                   as type: Reply.Type = Reply.self) async throws(ClientError) -> Reply {

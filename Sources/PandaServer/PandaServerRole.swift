@@ -84,6 +84,7 @@ public struct PandaServerRole {
         var services: [any Service] = [
             StoreService(store: store),
             SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
+            StatsSamplerService(store: store, interval: server.statsInterval.duration, logger: logger),
             HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             app,

@@ -12,7 +12,7 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore, Sendable {
+public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore, StatsStore, Sendable {
     /// Stores brokered jobs as `activated`. With a key used before (a retry
     /// after a lost answer), stores nothing and returns the first call's jobs.
     func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob]
@@ -189,25 +189,4 @@ public struct SweepReport: Sendable, Equatable {
     public var retried = 0
     public var cancelled = 0
     public init() {}
-}
-
-/// Filters and paging for `list`; results are newest first.
-public struct JobFilter: Sendable {
-    public var owner: String?
-    public var state: JobState?
-    public var queue: String?
-    public var taskID: Int64?
-    /// Only jobs with an id below this (the previous page's `next`).
-    public var before: Int64?
-    public var limit: Int
-
-    public init(owner: String? = nil, state: JobState? = nil, queue: String? = nil, taskID: Int64? = nil,
-                before: Int64? = nil, limit: Int = 100) {
-        self.owner = owner
-        self.state = state
-        self.queue = queue
-        self.taskID = taskID
-        self.before = before
-        self.limit = limit
-    }
 }

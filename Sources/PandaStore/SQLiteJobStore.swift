@@ -114,10 +114,6 @@ public final class SQLiteJobStore: JobStore {
         try await storeErrors { try await pool.read { db in try Self.describe(db, id: id, owner: owner) } }
     }
 
-    public func list(_ filter: JobFilter) async throws -> JobPage {
-        try await storeErrors { try await pool.read { db in try Self.list(db, filter) } }
-    }
-
     public func summary() async throws -> StateSummary {
         try await storeErrors { try await pool.read { db in try Self.summary(db) } }
     }

@@ -15,7 +15,7 @@ struct Panda: AsyncParsableCommand {
             """,
         version: PandaVersion.current,
         subcommands: [
-            UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self,
+            UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self, MonitorCommand.self,
             SubmitCommand.self, WatchCommand.self, TasksCommand.self, JobsCommand.self, ShowCommand.self, KillCommand.self,
             RetryCommand.self, LogsCommand.self, DatasetCommand.self,
             TokenCommand.self, ConfigCommand.self, DatabaseCommand.self,

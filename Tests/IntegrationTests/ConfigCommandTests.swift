@@ -29,7 +29,7 @@ struct ConfigCommandTests {
         let names = listed.split(separator: "\n")
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") && !$0.contains("See 'panda help") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
-        #expect(names == ["up", "server", "factory", "pilot", "submit", "watch", "tasks", "jobs", "show", "kill", "retry", "logs",
+        #expect(names == ["up", "server", "factory", "pilot", "monitor", "submit", "watch", "tasks", "jobs", "show", "kill", "retry", "logs",
                           "dataset", "token", "config", "db"])
     }
 

@@ -12,9 +12,12 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
     public var credential: String?
     /// Rows on one page of the jobs list.
     public var pageSize: Int
+    /// Who may look: `none` (everyone who reaches the listener sees what the
+    /// credential sees) or `token` (each user pastes their own token once).
+    public var auth: MonitorAuth
 
     enum CodingKeys: String, CodingKey {
-        case listen, server, credential
+        case listen, server, credential, auth
         case pageSize = "page_size"
     }
 
@@ -26,6 +29,14 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
         if server.isEmpty { server = [FactoryConfig.localServer] }
         credential = r.path("credential")
         pageSize = r.value("page_size", default: 100, in: 10...1000)
+        auth = r.value("auth", default: .none)
         r.finish()
     }
 }
+
+/// How the monitor knows who is looking.
+public enum MonitorAuth: String, Sendable, Codable, Equatable, CaseIterable {
+    case none, token
+}
+
+extension MonitorAuth: ConfigEnum {}

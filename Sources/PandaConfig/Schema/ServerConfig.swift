@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var timeouts: ServerTimeouts
     /// How often the sweeper looks for timed-out jobs.
     public var sweepInterval: TimeSpan
+    /// How often the counts per queue are sampled for the monitor's history.
+    public var statsInterval: TimeSpan
     /// Attempts a job gets unless it says otherwise.
     public var maxAttempts: Int
     public var limits: RequestLimits
@@ -28,7 +30,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case listen, database, tls, insecure, timeouts, limits, connections, scopes
-        case signingKey = "signing_key", sweepInterval = "sweep_interval", maxAttempts = "max_attempts"
+        case signingKey = "signing_key", sweepInterval = "sweep_interval", statsInterval = "stats_interval", maxAttempts = "max_attempts"
     }
 
     public static let defaultPort = 25443
@@ -45,6 +47,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         signingKey = r.path("signing_key", default: "/var/lib/panda/signing.key")
         timeouts = ServerTimeouts(reading: r.section("timeouts"))
         sweepInterval = r.value("sweep_interval", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
+        statsInterval = r.value("stats_interval", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
         maxAttempts = r.value("max_attempts", default: 3, in: 1...100)
         limits = RequestLimits(reading: r.section("limits"))
         connections = ListenerConfig(reading: r.section("connections"))

@@ -215,9 +215,12 @@ public enum KillOutcome: String, Sendable, Codable {
 public struct JobPage: Sendable, Codable {
     public var jobs: [JobStatus]
     public var next: Int64?
-    public init(jobs: [JobStatus], next: Int64?) {
+    /// With `facets=true`: value counts over the newest matching jobs.
+    public var facets: JobFacets?
+    public init(jobs: [JobStatus], next: Int64?, facets: JobFacets? = nil) {
         self.jobs = jobs
         self.next = next
+        self.facets = facets
     }
 }
 

@@ -38,7 +38,8 @@ extension ServerContext {
         }
         router.get("/api/v1/jobs") { request, context in
             let caller = try context.require(.submit, .read)
-            return JSONReply.success(try await store.list(try filter(from: request, caller: caller)))
+            let query = ReadQuery(request)
+            return JSONReply.success(try await store.list(try jobFilter(query, caller: caller), facets: try query.flag("facets")))
         }
     }
 
@@ -118,37 +119,7 @@ extension ServerContext {
             cores: spec.resources.cores, memory: spec.resources.memory ?? queue.maxrss,
             disk: spec.resources.disk ?? queue.maxwdir, walltime: spec.resources.walltime ?? queue.longestJob)
     }
-
-    private func filter(from request: Request, caller: TokenClaims) throws -> JobFilter {
-        let query = request.uri.queryParameters
-        var filter = JobFilter(owner: caller.ownerFilter)
-        if let owner = query["owner"].map(String.init) {
-            guard caller.ownerFilter == nil || caller.ownerFilter == owner else {
-                throw APIError.forbidden("a submit token lists only its own jobs")
-            }
-            filter.owner = owner
-        }
-        if let state = query["state"].map(String.init) {
-            guard let value = JobState(rawValue: state) else { throw APIError(.badRequest, "state '\(state)' is not a job state") }
-            filter.state = value
-        }
-        filter.queue = query["queue"].map(String.init)
-        if let task = query["task"] {
-            guard let value = Int64(task) else { throw APIError(.badRequest, "task '\(task)' is not a number") }
-            filter.taskID = value
-        }
-        if let before = query["before"] {
-            guard let value = Int64(before) else { throw APIError(.badRequest, "before '\(before)' is not a job id") }
-            filter.before = value
-        }
-        if let limit = query["limit"] {
-            guard let value = Int(limit), (1...1000).contains(value) else { throw APIError(.badRequest, "limit must be 1 to 1000") }
-            filter.limit = value
-        }
-        return filter
-    }
 }
-
 
 extension TokenClaims {
     /// Users see their own jobs; readers, operators see all.

@@ -64,24 +64,6 @@ extension SQLiteJobStore {
         }
     }
 
-    /// Newest first, by id, with keyset paging: a page costs the same however deep it is.
-    static func list(_ db: Database, _ filter: JobFilter) throws -> JobPage {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let owner = filter.owner { conditions.append("owner = ?"); arguments += [owner] }
-        if let state = filter.state { conditions.append("state = ?"); arguments += [state.rawValue] }
-        if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
-        if let task = filter.taskID { conditions.append("task_id = ?"); arguments += [task] }
-        if let before = filter.before { conditions.append("id < ?"); arguments += [before] }
-        let limit = max(1, min(filter.limit, 1000))
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments += [limit + 1]
-        let rows = try Row.fetchAll(db, sql: "SELECT \(statusColumns) FROM jobs \(whereClause) ORDER BY id DESC LIMIT ?",
-                                    arguments: arguments)
-        let jobs = rows.prefix(limit).map(status(from:))
-        return JobPage(jobs: Array(jobs), next: rows.count > limit ? jobs.last?.id : nil)
-    }
-
     static func summary(_ db: Database) throws -> StateSummary {
         var queues: [String: [String: Int]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT queue, state, n FROM state_counts WHERE n != 0") {

@@ -207,6 +207,9 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v10 monitor statistics and job list filters") { db in
+            try StatsSchema.create(db)
+        }
         return migrator
     }
 }

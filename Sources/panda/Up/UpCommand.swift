@@ -85,7 +85,9 @@ struct UpCommand: AsyncParsableCommand {
         for queue in local { factoryArguments += ["--queue", queue.name] }
         say("panda up: starting the factory for \(local.map(\.name).joined(separator: ", ")) (log: \(state)/factory.log)")
         let factory = try ChildRole(name: "factory", arguments: factoryArguments, log: state + "/factory.log")
-        let children = [server, factory]
+        let monitorURL = try Self.startMonitor(signer, state: state, config: configPath, server: url, monitor: configuration.monitor)
+        let monitor = monitorURL.process
+        let children = [server, factory, monitor]
 
         if demo {
             let allFinished = await DemoProgress(client: client, ids: demoIDs).follow {
@@ -95,9 +97,11 @@ struct UpCommand: AsyncParsableCommand {
                 say(allFinished ? "panda up: every demo job finished." : "panda up: the demo ended with failures (see below).")
                 Self.whereToLook(url: url, state: state, storage: try Self.localDirectory(of: demoQueue, in: configuration),
                                  scope: ScopeGrants.personal(user), config: configPath, firstJob: demoIDs.first)
+                say("panda up: the monitor is at \(monitorURL.url)")
             }
         } else {
             say("panda up: running. Submit jobs to \(url)/api/v1/job/submit; Ctrl-C stops everything.")
+            say("panda up: the monitor is at \(monitorURL.url)")
         }
 
         while !stop.requested {
@@ -109,6 +113,7 @@ struct UpCommand: AsyncParsableCommand {
             try? await Task.sleep(for: .milliseconds(200))
         }
         say("\npanda up: stopping the factory and its pilots, then the server")
+        monitor.stop()
         factory.stop(grace: 60)
         server.stop()
         say("panda up: stopped")

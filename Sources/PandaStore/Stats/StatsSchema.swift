@@ -1,0 +1,82 @@
+import GRDB
+
+/// The tables behind the monitor's charts and error pages, and the indexes
+/// behind the job list's filters. Everything here is either written once a
+/// minute by the sampler or costs the hot path one append per ended attempt.
+enum StatsSchema {
+    static func create(_ db: Database) throws {
+        try db.execute(sql: """
+            -- Counts per queue at each sample: the states now, and the attempts
+            -- that ended since the previous sample. resolution is 60 (minute
+            -- samples, kept 2 days) or 3600 (hourly, kept 90 days); queue '*'
+            -- is the sum over all queues. Rows where everything is 0 are not kept.
+            CREATE TABLE stats_history (
+                resolution INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                queue TEXT NOT NULL,
+                defined INTEGER NOT NULL, assigned INTEGER NOT NULL, activated INTEGER NOT NULL,
+                sent INTEGER NOT NULL, starting INTEGER NOT NULL, running INTEGER NOT NULL, holding INTEGER NOT NULL,
+                finished INTEGER NOT NULL, failed INTEGER NOT NULL, cancelled INTEGER NOT NULL,
+                PRIMARY KEY (resolution, queue, at)
+            ) WITHOUT ROWID;
+            CREATE INDEX stats_history_time ON stats_history(resolution, at);
+
+            -- Every attempt that ended, appended by a trigger in the same
+            -- transaction (so no write path can forget it), read and emptied by
+            -- the sampler. The node is taken here because a retried attempt's
+            -- row forgets it.
+            CREATE TABLE stats_attempt_ends (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                job_id INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                error_code INTEGER,
+                queue TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                task_id INTEGER,
+                node TEXT
+            );
+            CREATE TRIGGER stats_attempt_ended AFTER INSERT ON job_events
+            WHEN NEW.state IN ('finished', 'failed', 'cancelled')
+            BEGIN
+                INSERT INTO stats_attempt_ends (at, job_id, state, error_code, queue, owner, task_id, node)
+                SELECT NEW.at, NEW.job_id, NEW.state, NEW.error_code, queue, owner, task_id, node FROM jobs WHERE id = NEW.job_id;
+            END;
+
+            -- Ended attempts per hour, queue, owner, task, end state and error
+            -- code (0: none): the error pages and failure rates sum these.
+            CREATE TABLE stats_attempts (
+                hour INTEGER NOT NULL,
+                queue TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                task_id INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                code INTEGER NOT NULL,
+                n INTEGER NOT NULL,
+                PRIMARY KEY (hour, queue, owner, task_id, state, code)
+            ) WITHOUT ROWID;
+            CREATE INDEX stats_attempts_queue ON stats_attempts(queue, hour);
+            CREATE INDEX stats_attempts_owner ON stats_attempts(owner, hour);
+            CREATE INDEX stats_attempts_task ON stats_attempts(task_id, hour);
+
+            -- Ended attempts per hour, queue and worker node.
+            CREATE TABLE stats_nodes (
+                hour INTEGER NOT NULL,
+                queue TEXT NOT NULL,
+                node TEXT NOT NULL,
+                finished INTEGER NOT NULL,
+                failed INTEGER NOT NULL,
+                PRIMARY KEY (queue, hour, node)
+            ) WITHOUT ROWID;
+            CREATE INDEX stats_nodes_time ON stats_nodes(hour);
+
+            -- The job list's filters, each an index ending in id so a page of
+            -- newest-first results stops after its rows. Partial where the hot
+            -- path rewrites the column: a heartbeat leaves both NULL and costs nothing.
+            CREATE INDEX jobs_queue ON jobs(queue, id);
+            CREATE INDEX jobs_state ON jobs(state, id);
+            CREATE INDEX jobs_name ON jobs(name, id) WHERE name IS NOT NULL;
+            CREATE INDEX jobs_error ON jobs(error_code, id) WHERE error_code IS NOT NULL;
+            """)
+    }
+}
