@@ -28,6 +28,7 @@ struct MonitorCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        OrphanWatch.startIfAsked()
         var configuration = try file.load().configuration
         if let server {
             do {

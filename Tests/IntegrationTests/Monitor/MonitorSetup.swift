@@ -56,8 +56,17 @@ final class MonitorSetup: @unchecked Sendable {
         try await report(4, "holding")
         try await report(5, "finished", extra: ["exit_code": 0, "outputs": [try logTarball(job: submitted[5].id)]])
         // A hostile pilot's log URL that points at the monitor host's own files.
-        let planted: [String: Any] = ["lfn": "x.log.tgz", "size": 10, "checksum": "ad:00000001", "url": "file:///etc/hostname", "log": true]
-        try await report(6, "failed", extra: ["exit_code": 1, "error_code": 1305, "error_diag": "exit 1", "outputs": [planted]])
+        // The server refuses such a report now, so it is planted in the row as
+        // an older server could have stored it: the monitor is the last line.
+        try await report(6, "failed", extra: ["exit_code": 1, "error_code": 1305, "error_diag": "exit 1"])
+        let planted = #"[{"lfn":"x.log.tgz","size":10,"checksum":"ad:00000001","url":"file:///etc/hostname","log":true}]"#
+        let plant = try PandaProcess.runTool("/usr/bin/python3", ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], timeout=30)
+            db.execute("UPDATE jobs SET outputs = ? WHERE id = ?", (sys.argv[2], int(sys.argv[3])))
+            db.commit()
+            """, server.databasePath, planted, String(submitted[6].id)])
+        guard plant.status == 0 else { throw ServerProcessError("planting the log URL: \(plant.stderr)") }
         try await report(7, "failed", extra: ["exit_code": 1, "error_code": 1305, "error_diag": "exit 1"])
         finishedJob = submitted[5].id
         failedJob = submitted[6].id
@@ -83,7 +92,7 @@ final class MonitorSetup: @unchecked Sendable {
         let data = try Data(contentsOf: URL(fileURLWithPath: tarball))
         var adler = Adler32()
         adler.update(data)
-        return ["lfn": "job-\(job).log.tgz", "size": data.count, "checksum": "ad:" + adler.hex, "url": "file://" + tarball, "log": true]
+        return ["lfn": "job-\(job).log.tgz", "size": data.count, "checksum": "ad:" + adler.hex, "url": tarball, "log": true, "storage": "DISK"]
     }
 
     /// Until the sampler has folded the failures into its counters.
