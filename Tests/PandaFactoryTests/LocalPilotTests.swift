@@ -10,11 +10,11 @@ import Testing
 struct LocalPilotTests {
     @Test("an id whose pid now belongs to another process is no state, and cancel does not signal that process")
     func recycledPid() async throws {
-        let runner = CommandRunner(timeout: .seconds(10))
-        // A stranger: started by a shell, so not this process's child.
-        let output = try await runner.check("/bin/sh", ["-c", "sleep 30 & echo $!"])
-        let pid = try #require(pid_t(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(pid, SIGKILL) }
+        // A stranger the adapter never started. Not an orphan: this machine's
+        // init ends orphaned processes, which would end the stranger early.
+        let stranger = try ChildProcess.spawn("/bin/sleep", ["30"], environment: [:])
+        defer { stranger.kill9() }
+        let pid = stranger.pid
         let started = try #require(ProcessStat(pid: pid)).startTime
         let adapter = LocalAdapter()
         let recycled = LocalPilotID(pid: pid, startTime: started - 1).description
