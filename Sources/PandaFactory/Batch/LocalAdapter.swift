@@ -78,7 +78,9 @@ struct LocalAdapter: BatchAdapter {
             var status: Int32 = 0
             switch waitpid(pilot.pid, &status, WNOHANG) {
             case 0:
-                states[id] = .running
+                // A child of ours, but the recorded pilot only if it started when recorded:
+                // a pid this factory reaped before may now be another child's.
+                if pilot.isAlive { states[id] = .running }
             case pilot.pid:
                 let signal = status & 0x7f
                 states[id] = signal != 0 ? .failed(reason: "killed by signal \(WaitStatus.name(Int(signal)))")
