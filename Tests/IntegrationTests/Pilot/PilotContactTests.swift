@@ -49,7 +49,9 @@ struct PilotContactTests {
         // Heartbeats every 10 minutes: only the command poll can bring the kill in time.
         let site = try PilotSite(queues: ["SLOWQ: { read_from: [DAV], write_to: LOCAL, copytools: [https, cp], heartbeat: 10m, "
                                           + "command_poll: 1s, maxrss: 1GB, maxwdir: 1GB }"],
-                                 storage: ["DAV: { url: http://127.0.0.1:\(se.port) }"])
+                                 storage: ["DAV: { url: http://127.0.0.1:\(se.port) }"],
+                                 // Longer than the transfer: only the kill may end it, however slow the machine is.
+                                 transferTimeout: "5m")
         defer { site.cleanUp() }
         // Two minutes of transfer, if nothing stopped it.
         let id = try await site.submit([shellJob("touch ran", queue: "SLOWQ", inputs: [try Self.slowInput(se, seconds: 120)])])[0]

@@ -14,7 +14,9 @@ final class PilotSite: @unchecked Sendable {
     /// `queues` are YAML lines under the site's `queues:`; `storage` lines
     /// under its `storage:` (LOCAL, a directory, is always there).
     /// `top` is YAML for further top-level sections (a factory's, say).
-    init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "", server serverSection: String = "") throws {
+    /// `transferTimeout` bounds each transfer of the site's pilots.
+    init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "", server serverSection: String = "",
+         transferTimeout: String = "20s") throws {
         let storageDirectory = NSTemporaryDirectory() + "panda-local-se-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
         self.storageDirectory = storageDirectory
@@ -23,7 +25,7 @@ final class PilotSite: @unchecked Sendable {
             pilot:
               watch_interval: 200ms
               kill_grace: 2s
-              transfer: { retries: 0, timeout: 20s }
+              transfer: { retries: 0, timeout: \(transferTimeout) }
             \(pilot)
             \(top)
             sites:
