@@ -43,7 +43,7 @@ public struct PandaPilotRole: Sendable {
             ?? BatchSlot.end(environment: ProcessInfo.processInfo.environment).map { TimeSpan(milliseconds: Int64($0.timeIntervalSinceNow * 1000)) }
             ?? queue.pilotWalltime
         // Time kept back at the end of the slot for stage-out and the final report.
-        let reserve = TimeSpan(milliseconds: min(TimeSpan.minutes(5).milliseconds, lifetime.milliseconds / 10))
+        let reserve = PilotTimeBudget.reserve(lifetime: lifetime)
         let slotEnd = started + lifetime.duration
         let payloadDeadline = slotEnd - reserve.duration
 

@@ -17,14 +17,15 @@ struct LocalAdapter: BatchAdapter {
     func submit(_ launches: [PilotLaunch], queue: QueueConfig, submitted: (Int, String) -> Void) async throws(BatchError) {
         let identity = try Self.identity(for: queue)
         // The factory's environment, without its credentials or its systemd sockets.
-        var environment = ProcessInfo.processInfo.environment.filter { !Self.withheld.contains($0.key) && !$0.key.hasPrefix("WATCHDOG_") }
+        var base = ProcessInfo.processInfo.environment.filter { !Self.withheld.contains($0.key) && !$0.key.hasPrefix("WATCHDOG_") }
         if let identity {
-            environment["HOME"] = identity.home
-            environment["USER"] = identity.user
-            environment["LOGNAME"] = identity.user
+            base["HOME"] = identity.home
+            base["USER"] = identity.user
+            base["LOGNAME"] = identity.user
         }
         for (index, launch) in launches.enumerated() {
-            environment.merge(launch.environment.mapValues { $0 == PilotScript.tokenDirectory ? launch.directory + "/" : $0 }) { $1 }
+            // Each pilot its own queue's environment over the factory's, never an earlier launch's.
+            let environment = base.merging(launch.environment.mapValues { $0 == PilotScript.tokenDirectory ? launch.directory + "/" : $0 }) { $1 }
             if let identity { try Self.handOver(launch, to: identity) }
             let command = launch.command.map { $0 == PilotScript.tokenFile ? launch.directory + "/pilot.token" : $0 }
             let pid: pid_t
