@@ -80,11 +80,13 @@ public struct PandaServerRole {
                 systemd.ready()
             },
             logger: logger)
+        let singletons = SingletonGate(lock: store.singletonLock(), metrics: metrics, logger: logger)
         // Shut down in reverse: the listener first, the store last.
         var services: [any Service] = [
             StoreService(store: store),
-            SweeperService(store: store, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
-            StatsSamplerService(store: store, interval: server.statsInterval.duration, logger: logger),
+            SingletonLeaseService(gate: singletons),
+            SweeperService(store: store, singletons: singletons, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
+            StatsSamplerService(store: store, singletons: singletons, interval: server.statsInterval.duration, logger: logger),
             HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             app,

@@ -58,6 +58,12 @@ public final class ServerMetrics: Sendable {
         registry.makeGauge(descriptor: Self.metric("panda_factory_backoff_seconds", "Seconds a factory still holds back new pilots at a queue whose pilots fail quickly, as it last reported"), labels: [("queue", queue)]).set(seconds)
     }
 
+    /// 1 while this server runs the named singleton (sweeper, stats sampler),
+    /// 0 while another server does; labels are bounded by `SingletonName`.
+    func recordSingleton(_ name: String, held: Bool) {
+        registry.makeGauge(descriptor: Self.metric("panda_singleton_held", "1 while this server runs the named periodic work that one server of those sharing the database runs"), labels: [("name", name)]).set(held ? 1.0 : 0.0)
+    }
+
     var dispatchesLastMinute: Int {
         let second = Int64(Date().timeIntervalSince1970)
         return recentDispatches.withLock { $0.total(endingAt: second) }
