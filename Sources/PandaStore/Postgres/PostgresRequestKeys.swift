@@ -81,9 +81,9 @@ extension PostgresJobStore {
                         walltime, spec, out_dataset, created_at, state_changed_at)
                     SELECT task_id, name, owner, queue, 'activated', priority, 1, max_attempts, cores, memory, disk, walltime, spec,
                         out_dataset, \(now), \(now)
-                    FROM json_to_recordset(\(rowsJSON)::json) WITH ORDINALITY AS j(task_id bigint, name text, owner text, queue text,
-                        priority bigint, max_attempts bigint, cores bigint, memory bigint, disk bigint, walltime bigint, spec text,
-                        out_dataset text, i bigint)
+                    FROM json_array_elements(\(rowsJSON)::json) WITH ORDINALITY AS e(element, i),
+                        json_to_record(element) AS j(task_id bigint, name text, owner text, queue text, priority bigint,
+                            max_attempts bigint, cores bigint, memory bigint, disk bigint, walltime bigint, spec text, out_dataset text)
                     ORDER BY i
                     RETURNING id, owner, queue
                 ), events AS (
