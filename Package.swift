@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System C libraries, found through pkg-config; the providers tell
@@ -71,7 +72,12 @@ let package = Package(
             ]),
         .target(
             name: "PandaStore",
-            dependencies: ["PandaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "PandaCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PandaServer",
             dependencies: [
@@ -121,7 +127,12 @@ let package = Package(
             ]),
         .testTarget(name: "CCurlShimTests", dependencies: ["CCurlShim"]),
         .testTarget(name: "PandaFactoryTests", dependencies: ["PandaFactory", "PandaConfig", "PandaCore", "TestSupport"]),
-        .testTarget(name: "PandaStoreTests", dependencies: ["PandaStore", "PandaCore", "PandaSystem", "TestSupport"]),
+        .testTarget(
+            name: "PandaStoreTests",
+            dependencies: [
+                "PandaStore", "PandaCore", "PandaSystem", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "PandaSystem", "TestSupport"]),

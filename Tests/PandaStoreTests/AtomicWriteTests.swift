@@ -7,19 +7,22 @@ import Testing
 /// A write is applied whole or not at all: a refusal or an SQLite error found
 /// after some of its statements ran undoes them, while the other writes of
 /// the same batch commit.
-@Suite("SQLite job store: atomic writes")
+@Suite("store: atomic writes")
 struct AtomicWriteTests {
     let now = 1_000_000.0
 
     /// Makes SQLite fail when an output called `poison` is registered: a real
     /// error from the database after the job row's UPDATE has run.
-    static func poisonOutputs(_ store: SQLiteJobStore) async throws {
-        try await store.pool.write { db in
-            try db.execute(sql: """
-                CREATE TRIGGER poison_outputs BEFORE INSERT ON files WHEN NEW.lfn = 'poison'
-                BEGIN SELECT RAISE(ABORT, 'the disk said no'); END
-                """)
-        }
+    static func poisonOutputs(_ fixture: StoreFixture) async throws {
+        try await fixture.execute(sqlite: """
+            CREATE TRIGGER poison_outputs BEFORE INSERT ON files WHEN NEW.lfn = 'poison'
+            BEGIN SELECT RAISE(ABORT, 'the disk said no'); END
+            """, postgres: ["""
+            CREATE FUNCTION poison_outputs() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the disk said no'; END $$
+            """, """
+            CREATE TRIGGER poison_outputs BEFORE INSERT ON files FOR EACH ROW WHEN (NEW.lfn = 'poison') EXECUTE FUNCTION poison_outputs()
+            """])
     }
 
     /// A job that declares the one output its finished report will carry,
@@ -37,10 +40,10 @@ struct AtomicWriteTests {
                                        storage: "DISK", scope: "user.alice")])
     }
 
-    @Test("an update that fails after the row moved leaves the row, its history, its counters and the catalogue as they were")
-    func failedUpdateRollsBack() async throws {
-        let fixture = try StoreFixture()
-        try await Self.poisonOutputs(fixture.store)
+    @Test("an update that fails after the row moved leaves the row, its history, its counters and the catalogue as they were", arguments: StoreBackend.all)
+    func failedUpdateRollsBack(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
+        try await Self.poisonOutputs(fixture)
         _ = try await fixture.store.submit([Self.outputJob("a", output: "poison")], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         _ = try await fixture.store.update(JobUpdate(jobID: job.id, attempt: 1, lease: job.lease, state: .running), now: now + 1)
@@ -59,10 +62,10 @@ struct AtomicWriteTests {
         await fixture.close()
     }
 
-    @Test("in one batch of reports, the one that fails midway changes nothing and the others commit")
-    func batchWithOneFailure() async throws {
-        let fixture = try StoreFixture()
-        try await Self.poisonOutputs(fixture.store)
+    @Test("in one batch of reports, the one that fails midway changes nothing and the others commit", arguments: StoreBackend.all)
+    func batchWithOneFailure(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
+        try await Self.poisonOutputs(fixture)
         _ = try await fixture.store.submit([Self.outputJob("a", output: "a.dat"), Self.outputJob("b", output: "poison"),
                                             Self.outputJob("c", output: "c.dat")], now: now)
         let jobs = try await fixture.store.claim(StoreFixture.pilot(limit: 3), now: now)
@@ -83,13 +86,12 @@ struct AtomicWriteTests {
         await fixture.close()
     }
 
-    @Test("two stores writing one database file hand every attempt out once")
-    func exactlyOnceAcrossWriters() async throws {
-        let fixture = try StoreFixture()
-        let second = try SQLiteJobStore(path: fixture.path)
-        let secondWriter = Task { await second.run() }
+    @Test("two stores writing one database file hand every attempt out once", arguments: StoreBackend.all)
+    func exactlyOnceAcrossWriters(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
+        let second = try await fixture.second()
         _ = try await fixture.store.submit((0..<300).map { StoreFixture.job("j\($0)") }, now: now)
-        let stores = [fixture.store, second]
+        let stores: [any JobStore] = [fixture.store, second]
         let handed = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for index in 0..<32 {
                 let store = stores[index % 2]
@@ -106,8 +108,6 @@ struct AtomicWriteTests {
         }
         #expect(handed.count == 300)
         #expect(Set(handed).count == 300)
-        second.close()
-        await secondWriter.value
         await fixture.close()
     }
 
@@ -121,11 +121,11 @@ struct AtomicWriteTests {
         let otherWriter = Task { await other.run() }
         _ = try await fixture.store.submit((0..<5).map { StoreFixture.job("j\($0)") }, now: now)
         let request = StoreFixture.pilot(limit: 5)
-        let stale = try await fixture.store.pool.read { db in try SQLiteJobStore.candidates(db, request) }
+        let stale = try await fixture.sqlite.pool.read { db in try SQLiteJobStore.candidates(db, request) }
         #expect(stale.count == 5)
         let first = try await other.claim(request, now: now)
         #expect(first.count == 5)
-        let again = try await fixture.store.writer.write { db in try SQLiteJobStore.take(db, stale, for: request, now: now + 1) }
+        let again = try await fixture.sqlite.writer.write { db in try SQLiteJobStore.take(db, stale, for: request, now: now + 1) }
         #expect(again.isEmpty, "a job already sent must not be taken again")
         for job in first {
             let history = try #require(try await fixture.store.describe(job.id, owner: nil)).history

@@ -5,7 +5,7 @@ import Testing
 
 /// Each attempt's record starts clean; the outcomes of earlier attempts are
 /// kept beside it.
-@Suite("SQLite job store: per-attempt records")
+@Suite("store: per-attempt records")
 struct AttemptRecordTests {
     let now = 1_000_000.0
 
@@ -13,9 +13,9 @@ struct AttemptRecordTests {
         StoredFile(lfn: "job.log.\(attempt).tgz", size: 10, checksum: "ad:00000001", url: "file:///tmp/log\(attempt).tgz", isLog: true)
     }
 
-    @Test("a retried attempt starts without the last one's exit code, figures, outputs, timings or error, which stay with attempt 1")
-    func retriedAttemptStartsClean() async throws {
-        let fixture = try StoreFixture()
+    @Test("a retried attempt starts without the last one's exit code, figures, outputs, timings or error, which stay with attempt 1", arguments: StoreBackend.all)
+    func retriedAttemptStartsClean(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job(maxAttempts: 2)], now: now)
         let first = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         let timings = StepTimings(setup: 1, stageIn: 2, payload: 3, stageOut: 4)

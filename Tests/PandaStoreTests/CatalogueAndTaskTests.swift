@@ -23,9 +23,9 @@ struct CatalogueAndTaskTests {
         }
     }
 
-    @Test("files join datasets once; new replicas merge; a different checksum or another's dataset is refused")
-    func catalogue() async throws {
-        let fixture = try StoreFixture()
+    @Test("files join datasets once; new replicas merge; a different checksum or another's dataset is refused", arguments: StoreBackend.all)
+    func catalogue(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         var result = try await fixture.store.addFiles(AddFilesRequest(dataset: "raw", files: [Self.file("a"), Self.file("b")]), owner: "alice", now: now)
         #expect(result == AddFilesResult(dataset: "raw", added: 2, present: 0, files: 2))
         result = try await fixture.store.addFiles(AddFilesRequest(dataset: "raw", files: [Self.file("a", storage: "SE2")]), owner: "alice", now: now)
@@ -44,9 +44,9 @@ struct CatalogueAndTaskTests {
         await fixture.close()
     }
 
-    @Test("a task and its jobs are stored together; its state, kill and retry (brokered again) follow its jobs")
-    func taskLifecycle() async throws {
-        let fixture = try StoreFixture()
+    @Test("a task and its jobs are stored together; its state, kill and retry (brokered again) follow its jobs", arguments: StoreBackend.all)
+    func taskLifecycle(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let task = NewTask(spec: TaskSpec(outputDataset: "out", payload: Payload(executable: "/bin/true")), owner: "alice")
         let id = try await fixture.store.submitTask(task, jobs: Self.taskJobs(3, dataset: "out"), now: now)
         var status = try #require(try await fixture.store.taskStatus(id, owner: "alice"))
@@ -92,9 +92,9 @@ struct CatalogueAndTaskTests {
         await fixture.close()
     }
 
-    @Test("a submission sent again with its request id returns the task it made, and stores nothing more")
-    func requestIDs() async throws {
-        let fixture = try StoreFixture()
+    @Test("a submission sent again with its request id returns the task it made, and stores nothing more", arguments: StoreBackend.all)
+    func requestIDs(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let task = NewTask(spec: TaskSpec(outputDataset: "out", payload: Payload(executable: "/bin/true")), owner: "alice", requestID: "r1")
         let first = try await fixture.store.submitTask(task, jobs: Self.taskJobs(2, dataset: "out"), now: now)
         let again = try await fixture.store.submitTask(task, jobs: Self.taskJobs(2, dataset: "out"), now: now + 1)

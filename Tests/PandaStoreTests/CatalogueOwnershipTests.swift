@@ -32,14 +32,14 @@ struct CatalogueOwnershipTests {
         }
     }
 
-    @Test("a finished job registers only what it declared, in the scope and at the destination it declared")
-    func declaredOnly() async throws {
+    @Test("a finished job registers only what it declared, in the scope and at the destination it declared", arguments: StoreBackend.all)
+    func declaredOnly(_ backend: StoreBackend) async throws {
         for (outputs, message) in [
             ([Self.stored("other.txt")], "did not declare an output other.txt"),
             ([Self.stored(scope: "user.bob")], "declared out.txt in scope user.alice, not user.bob"),
             ([Self.stored(storage: "SE2")], "declared out.txt for SE, not SE2"),
         ] {
-            let fixture = try StoreFixture()
+            let fixture = try await StoreFixture(backend)
             _ = try await fixture.store.submit([Self.writer("user.alice.out")], now: now)
             let refusal = try await finish(fixture, outputs: outputs)
             #expect(refusal.map { "\($0)".contains(message) } == true, "\(String(describing: refusal))")
@@ -48,9 +48,9 @@ struct CatalogueOwnershipTests {
         }
     }
 
-    @Test("a dataset made by someone else between submission and finish is not extended: 403 in the finishing transaction")
-    func datasetOwnedAtFinish() async throws {
-        let fixture = try StoreFixture()
+    @Test("a dataset made by someone else between submission and finish is not extended: 403 in the finishing transaction", arguments: StoreBackend.all)
+    func datasetOwnedAtFinish(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([Self.writer("user.alice.out")], now: now)
         let bobs = DatasetFile(scope: "user.bob", lfn: "b.txt", size: 1, checksum: nil, replicas: [Replica(storage: "SE", url: "https://se/b")])
         _ = try await fixture.store.addFiles(AddFilesRequest(dataset: "user.alice.out", files: [bobs]), owner: "bob", now: now)
@@ -60,9 +60,9 @@ struct CatalogueOwnershipTests {
         await fixture.close()
     }
 
-    @Test("a job's output never changes a registered file: 409")
-    func registeredFileUnchanged() async throws {
-        let fixture = try StoreFixture()
+    @Test("a job's output never changes a registered file: 409", arguments: StoreBackend.all)
+    func registeredFileUnchanged(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let existing = DatasetFile(scope: "user.alice", lfn: "out.txt", size: 5, checksum: "ad:00000001", replicas: [Replica(storage: "SE", url: "https://se/a")])
         _ = try await fixture.store.addFiles(AddFilesRequest(dataset: "user.alice.raw", files: [existing]), owner: "alice", now: now)
         _ = try await fixture.store.submit([Self.writer("user.alice.out")], now: now)
@@ -75,9 +75,9 @@ struct CatalogueOwnershipTests {
         await fixture.close()
     }
 
-    @Test("a job joins only a task of its own submitter; nothing of the batch is stored otherwise")
-    func tasksOwned() async throws {
-        let fixture = try StoreFixture()
+    @Test("a job joins only a task of its own submitter; nothing of the batch is stored otherwise", arguments: StoreBackend.all)
+    func tasksOwned(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let task = try await fixture.store.submitTask(NewTask(spec: TaskSpec(payload: Payload(executable: "/bin/true")), owner: "bob"),
                                                       jobs: [StoreFixture.job(owner: "bob")], now: now)
         var intruder = StoreFixture.job(owner: "alice")

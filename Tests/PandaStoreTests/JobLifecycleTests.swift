@@ -5,13 +5,13 @@ import TestSupport
 @testable import PandaStore
 import PandaSystem
 
-@Suite("SQLite job store")
+@Suite("store: the job lifecycle")
 struct JobLifecycleTests {
     let now = 1_000_000.0
 
-    @Test("a job goes from activated to sent to running to finished, with history and counters")
-    func lifecycle() async throws {
-        let fixture = try StoreFixture()
+    @Test("a job goes from activated to sent to running to finished, with history and counters", arguments: StoreBackend.all)
+    func lifecycle(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let submitted = try await fixture.store.submit([StoreFixture.job()], now: now)
         #expect(submitted.map(\.state) == [.activated])
         let claimed = try await fixture.store.claim(StoreFixture.pilot(), now: now + 1)
@@ -29,9 +29,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("claims take the highest priority first, then the oldest, and only jobs that fit")
-    func matching() async throws {
-        let fixture = try StoreFixture()
+    @Test("claims take the highest priority first, then the oldest, and only jobs that fit", arguments: StoreBackend.all)
+    func matching(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let ids = try await fixture.store.submit([
             StoreFixture.job("low", priority: 1), StoreFixture.job("big", priority: 9, cores: 16),
             StoreFixture.job("high", priority: 5), StoreFixture.job("high2", priority: 5),
@@ -43,9 +43,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("a stale lease is refused and changes nothing")
-    func staleLease() async throws {
-        let fixture = try StoreFixture()
+    @Test("a stale lease is refused and changes nothing", arguments: StoreBackend.all)
+    func staleLease(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job()], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         await #expect(throws: StoreError.staleLease(job: job.id, attempt: 1, current: 1)) {
@@ -55,9 +55,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("a repeated final report is acknowledged; a contradicting one is refused")
-    func idempotentFinal() async throws {
-        let fixture = try StoreFixture()
+    @Test("a repeated final report is acknowledged; a contradicting one is refused", arguments: StoreBackend.all)
+    func idempotentFinal(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job()], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         let finished = JobUpdate(jobID: job.id, attempt: 1, lease: job.lease, state: .finished)
@@ -69,9 +69,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("a retryable failure starts the next attempt; the old lease is then stale but its final report still acknowledged")
-    func retries() async throws {
-        let fixture = try StoreFixture()
+    @Test("a retryable failure starts the next attempt; the old lease is then stale but its final report still acknowledged", arguments: StoreBackend.all)
+    func retries(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job(maxAttempts: 2)], now: now)
         let first = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         let failure = JobUpdate(jobID: first.id, attempt: 1, lease: first.lease, state: .failed, errorCode: 1099)
@@ -87,9 +87,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("a failure the catalogue calls final is not retried")
-    func nonRetryable() async throws {
-        let fixture = try StoreFixture()
+    @Test("a failure the catalogue calls final is not retried", arguments: StoreBackend.all)
+    func nonRetryable(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job(maxAttempts: 3)], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         let reply = try await fixture.store.update(JobUpdate(jobID: job.id, attempt: 1, lease: job.lease, state: .failed, errorCode: 1305), now: now)
@@ -97,9 +97,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("killing cancels a waiting job at once and tells a running job's pilot")
-    func kill() async throws {
-        let fixture = try StoreFixture()
+    @Test("killing cancels a waiting job at once and tells a running job's pilot", arguments: StoreBackend.all)
+    func kill(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let ids = try await fixture.store.submit([StoreFixture.job(), StoreFixture.job()], now: now).map(\.id)
         let running = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         _ = try await fixture.store.update(JobUpdate(jobID: running.id, attempt: 1, lease: running.lease, state: .running), now: now)
@@ -112,9 +112,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("only the owner can kill or see a job when an owner is given")
-    func ownership() async throws {
-        let fixture = try StoreFixture()
+    @Test("only the owner can kill or see a job when an owner is given", arguments: StoreBackend.all)
+    func ownership(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let id = try await fixture.store.submit([StoreFixture.job(owner: "alice")], now: now)[0].id
         #expect(try await fixture.store.kill([id], owner: "mallory", now: now).first?.outcome == .notFound)
         #expect(try await fixture.store.status(of: [id], owner: "mallory").isEmpty)
@@ -122,9 +122,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("the sweeper fails quiet jobs and retries those with attempts left")
-    func sweeper() async throws {
-        let fixture = try StoreFixture()
+    @Test("the sweeper fails quiet jobs and retries those with attempts left", arguments: StoreBackend.all)
+    func sweeper(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job(maxAttempts: 1), StoreFixture.job(maxAttempts: 2)], now: now)
         let jobs = try await fixture.store.claim(StoreFixture.pilot(limit: 2), now: now)
         _ = try await fixture.store.update(JobUpdate(jobID: jobs[1].id, attempt: 1, lease: jobs[1].lease, state: .running), now: now)
@@ -141,9 +141,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("concurrent claims never hand one job to two pilots")
-    func exactlyOnce() async throws {
-        let fixture = try StoreFixture()
+    @Test("concurrent claims never hand one job to two pilots", arguments: StoreBackend.all)
+    func exactlyOnce(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit((0..<500).map { StoreFixture.job("j\($0)") }, now: now)
         let store = fixture.store
         let handed = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -164,9 +164,9 @@ struct JobLifecycleTests {
         await fixture.close()
     }
 
-    @Test("paging lists newest first and continues where the last page stopped")
-    func paging() async throws {
-        let fixture = try StoreFixture()
+    @Test("paging lists newest first and continues where the last page stopped", arguments: StoreBackend.all)
+    func paging(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let ids = try await fixture.store.submit((0..<25).map { StoreFixture.job("j\($0)") }, now: now).map(\.id)
         let first = try await fixture.store.list(JobFilter(limit: 10))
         #expect(first.jobs.map(\.id) == Array(ids.reversed().prefix(10)))

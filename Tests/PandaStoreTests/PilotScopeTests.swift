@@ -5,7 +5,7 @@ import Testing
 
 /// A pilot acts only on jobs of its queue and, in recovery, only on an
 /// attempt whose lease it can show.
-@Suite("SQLite job store: pilots stay in their queue")
+@Suite("store: pilots stay in their queue")
 struct PilotScopeTests {
     let now = 1_000_000.0
 
@@ -21,9 +21,9 @@ struct PilotScopeTests {
         RecoverRequest(jobID: job.id, attempt: job.attempt, lease: lease, queue: "Q", node: "node2", pilot: "pilot-2")
     }
 
-    @Test("a report on a job of another queue is refused even with the right lease, and changes nothing")
-    func otherQueue() async throws {
-        let fixture = try StoreFixture()
+    @Test("a report on a job of another queue is refused even with the right lease, and changes nothing", arguments: StoreBackend.all)
+    func otherQueue(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job()], now: now)
         let job = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now).first)
         let running = JobUpdate(jobID: job.id, attempt: 1, lease: job.lease, state: .running)
@@ -35,9 +35,9 @@ struct PilotScopeTests {
         await fixture.close()
     }
 
-    @Test("recovery needs a lease the attempt ran under; a guessed id alone is refused")
-    func recoveryNeedsLease() async throws {
-        let fixture = try StoreFixture()
+    @Test("recovery needs a lease the attempt ran under; a guessed id alone is refused", arguments: StoreBackend.all)
+    func recoveryNeedsLease(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let job = try await holdingJob(fixture)
         await #expect(throws: StoreError.staleLease(job: job.id, attempt: 1, current: 1)) {
             try await fixture.store.recover(recovery(job, lease: "guessed"), now: now + 20)
@@ -54,9 +54,9 @@ struct PilotScopeTests {
         await fixture.close()
     }
 
-    @Test("recovery restarts the holding clock, so the sweeper does not fail a job mid-recovery")
-    func recoveryResetsHoldingClock() async throws {
-        let fixture = try StoreFixture()
+    @Test("recovery restarts the holding clock, so the sweeper does not fail a job mid-recovery", arguments: StoreBackend.all)
+    func recoveryResetsHoldingClock(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let job = try await holdingJob(fixture)
         let timeouts = SweepTimeouts(sent: .seconds(60), heartbeat: .seconds(60), holding: .seconds(300))
         _ = try await fixture.store.recover(recovery(job, lease: job.lease), now: now + 250)
@@ -66,9 +66,9 @@ struct PilotScopeTests {
         await fixture.close()
     }
 
-    @Test("a kill asked for while the job waited for recovery cancels it instead of recovering it")
-    func recoveryHonoursKill() async throws {
-        let fixture = try StoreFixture()
+    @Test("a kill asked for while the job waited for recovery cancels it instead of recovering it", arguments: StoreBackend.all)
+    func recoveryHonoursKill(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let job = try await holdingJob(fixture)
         #expect(try await fixture.store.kill([job.id], owner: nil, now: now + 20).first?.outcome == .killRequested)
         let result = try await fixture.store.recover(recovery(job, lease: job.lease), now: now + 30)

@@ -4,14 +4,14 @@ import Testing
 @testable import PandaStore
 
 /// Keyed writes are applied once per key, for the key's lifetime.
-@Suite("SQLite job store: idempotency keys")
+@Suite("store: idempotency keys")
 struct RequestKeyTests {
     let now = 1_000_000.0
     let timeouts = SweepTimeouts(sent: .hours(1), heartbeat: .hours(1), holding: .hours(1))
 
-    @Test("a keyed submission sent again stores nothing and returns the first jobs, until the key expires")
-    func submitOnce() async throws {
-        let fixture = try StoreFixture()
+    @Test("a keyed submission sent again stores nothing and returns the first jobs, until the key expires", arguments: StoreBackend.all)
+    func submitOnce(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let key = RequestKey(caller: "alice", key: "k1", route: "job/submit")
         let first = try await fixture.store.submit([StoreFixture.job("a")], key: key, now: now)
         let again = try await fixture.store.submit([StoreFixture.job("a")], key: key, now: now + 5)
@@ -23,9 +23,9 @@ struct RequestKeyTests {
         await fixture.close()
     }
 
-    @Test("a keyed claim sent again returns the same jobs and leases; a new key claims the next job")
-    func claimOnce() async throws {
-        let fixture = try StoreFixture()
+    @Test("a keyed claim sent again returns the same jobs and leases; a new key claims the next job", arguments: StoreBackend.all)
+    func claimOnce(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job("a"), StoreFixture.job("b")], now: now)
         let key = RequestKey(caller: "pilot@f", key: "c1", route: "pilot/acquire_jobs")
         let first = try await fixture.store.claim(StoreFixture.pilot(), key: key, now: now)
@@ -43,9 +43,9 @@ struct RequestKeyTests {
         await fixture.close()
     }
 
-    @Test("a key used for one route is refused for another")
-    func keyForAnotherRoute() async throws {
-        let fixture = try StoreFixture()
+    @Test("a key used for one route is refused for another", arguments: StoreBackend.all)
+    func keyForAnotherRoute(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job("a")], key: RequestKey(caller: "alice", key: "k", route: "job/submit"), now: now)
         await #expect(throws: StoreError.self) {
             try await fixture.store.claim(StoreFixture.pilot(), key: RequestKey(caller: "alice", key: "k", route: "pilot/acquire_jobs"), now: now)

@@ -6,12 +6,12 @@ import Testing
 
 /// The monitor's read side: samples, counters, the job list's filters, and
 /// the query plan of every statement behind them.
-@Suite("SQLite store: statistics and job filters")
+@Suite("store: statistics and job filters")
 struct StatsAndFilterTests {
     let now = 1_700_000_000.0
 
     /// Ends one job of `queue` on `node`: finished, or failed with `code`.
-    func end(_ store: SQLiteJobStore, queue: String = "Q", node: String, failWith code: Int?, at time: Double) async throws {
+    func end(_ store: any JobStore, queue: String = "Q", node: String, failWith code: Int?, at time: Double) async throws {
         let pilot = ClaimRequest(queue: queue, node: node, pilot: "pilot-\(node)", cores: 8, memory: .gigabytes(16),
                                  disk: .gigabytes(100), remaining: .hours(24), limit: 1)
         let job = try #require(try await store.claim(pilot, now: time).first)
@@ -21,9 +21,9 @@ struct StatsAndFilterTests {
         _ = try await store.update(update, now: time + 1)
     }
 
-    @Test("a sample records live counts per queue and in total, and ended attempts by code, owner and node")
-    func sampling() async throws {
-        let fixture = try StoreFixture()
+    @Test("a sample records live counts per queue and in total, and ended attempts by code, owner and node", arguments: StoreBackend.all)
+    func sampling(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let store = fixture.store
         _ = try await store.submit((0..<6).map { StoreFixture.job("j\($0)", maxAttempts: 2) }
                                    + [StoreFixture.job("r", queue: "R", owner: "bob")], now: now)
@@ -64,9 +64,9 @@ struct StatsAndFilterTests {
         await fixture.close()
     }
 
-    @Test("samples past their retention are dropped: minutes after 2 days, hours after 90")
-    func retention() async throws {
-        let fixture = try StoreFixture()
+    @Test("samples past their retention are dropped: minutes after 2 days, hours after 90", arguments: StoreBackend.all)
+    func retention(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         _ = try await fixture.store.submit([StoreFixture.job()], now: now)
         try await fixture.store.sampleStats(now: now)
         try await fixture.store.sampleStats(now: now + 3 * 86_400)
@@ -79,9 +79,9 @@ struct StatsAndFilterTests {
         await fixture.close()
     }
 
-    @Test("the job list filters by state, queue, owner, task, name pattern, error and submission time, pages by id both ways")
-    func filters() async throws {
-        let fixture = try StoreFixture()
+    @Test("the job list filters by state, queue, owner, task, name pattern, error and submission time, pages by id both ways", arguments: StoreBackend.all)
+    func filters(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
         let store = fixture.store
         var jobs: [NewJob] = []
         for index in 0..<20 {
@@ -91,10 +91,9 @@ struct StatsAndFilterTests {
             job.spec.taskID = index < 5 && index % 4 != 0 ? 7 : nil
             jobs.append(job)
         }
-        try await store.pool.write { db in
-            try db.execute(sql: "INSERT INTO tasks (id, owner, in_ds, jobs, spec, created_at) VALUES (7, 'alice', '[]', 3, '{}', ?)",
-                           arguments: [now])
-        }
+        try await fixture.execute(
+            sqlite: "INSERT INTO tasks (id, owner, in_ds, jobs, spec, created_at) VALUES (7, 'alice', '[]', 3, '{}', \(now))",
+            postgres: ["INSERT INTO tasks (id, owner, in_ds, jobs, spec, created_at) VALUES (7, 'alice', '[]', 3, '{}', \(now))"])
         let ids = try await store.submit(Array(jobs[0..<10]), now: now).map(\.id)
             + store.submit(Array(jobs[10...]), now: now + 100).map(\.id)
         try await end(store, node: "n", failWith: 1305, at: now + 200)
@@ -166,7 +165,7 @@ struct StatsAndFilterTests {
         let fixture = try StoreFixture()
         let now = self.now
         _ = try await fixture.store.submit([StoreFixture.job()], now: now)
-        let sql = try await statements(fixture.store) { db in
+        let sql = try await statements(fixture.sqlite) { db in
             switch query {
             case "history": _ = try StatsQueries.history(db, HistoryQuery(resolution: .minute, since: now - 86_400, until: now))
             case "history by queue": _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, everyQueue: true, since: now - 86_400, until: now))
@@ -186,7 +185,7 @@ struct StatsAndFilterTests {
             try await fixture.store.sampleStats(now: now)
         } else {
             #expect(!sql.isEmpty)
-            #expect(try await fullScans(fixture.store, sql) == [])
+            #expect(try await fullScans(fixture.sqlite, sql) == [])
         }
         await fixture.close()
     }
@@ -219,8 +218,8 @@ struct StatsAndFilterTests {
         }
         let withFacets = filterName == "facets"
         let chosen = filter
-        let sql = try await statements(fixture.store) { db in _ = try SQLiteJobStore.list(db, chosen, facets: withFacets) }
-        let scans = try await fullScans(fixture.store, sql)
+        let sql = try await statements(fixture.sqlite) { db in _ = try SQLiteJobStore.list(db, chosen, facets: withFacets) }
+        let scans = try await fullScans(fixture.sqlite, sql)
         if filterName == "none" || filterName == "since" || filterName == "facets" {
             // Only id bounds: the primary key in id order, stopped by LIMIT.
             if filterName == "none" { #expect(!scans.isEmpty, "the plan check sees a scan where there is one") }

@@ -79,6 +79,14 @@ enum Catalogue {
             throw StoreError.notFound(job)
         }
         let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
+        let files = try declaredFiles(spec: spec, job: job, outputs: outputs)
+        let dataset = try self.dataset(db, name: name, owner: owner, now: now)
+        for file in files { _ = try add(db, file: file, to: dataset) }
+    }
+
+    /// The reported outputs as catalogue files, each checked against what
+    /// the job declared (both backends register through this one rule).
+    static func declaredFiles(spec: JobSpec, job: Int64, outputs: [StoredFile]) throws -> [DatasetFile] {
         var files: [DatasetFile] = []
         for output in outputs {
             let declared: OutputFile
@@ -99,8 +107,7 @@ enum Catalogue {
             files.append(DatasetFile(scope: scope, lfn: output.lfn, size: output.size, checksum: output.checksum,
                                      isLog: output.isLog, replicas: [Replica(storage: output.storage ?? "", url: output.url)]))
         }
-        let dataset = try self.dataset(db, name: name, owner: owner, now: now)
-        for file in files { _ = try add(db, file: file, to: dataset) }
+        return files
     }
 
     static func summaries(_ db: Database) throws -> [DatasetSummary] {

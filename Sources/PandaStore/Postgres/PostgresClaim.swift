@@ -1,0 +1,120 @@
+import Foundation
+import PandaCore
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// The dispatcher's hot path in one statement: the best fitting activated
+    /// jobs, locked with SKIP LOCKED (jobs another server is taking right now
+    /// are passed over, not waited for) inside a MATERIALIZED CTE — the fence
+    /// that keeps the planner from updating more rows than the LIMIT — moved
+    /// to sent with a new lease each, and their events appended.
+    ///
+    /// The lease is `gen_random_uuid()` (PostgreSQL's strong random source)
+    /// without its dashes: unguessable, so only the pilot handed the job can
+    /// report on it.
+    static func claim(_ tx: PostgresWrite, _ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
+        let reason = "to pilot \(request.pilot ?? "?") on \(request.node)"
+        let rows = try await tx.session.rows("""
+            WITH picked AS MATERIALIZED (
+                SELECT id FROM jobs
+                WHERE queue = \(request.queue) AND state = 'activated' AND cores <= \(request.cores) AND memory <= \(request.memory.bytes)
+                    AND disk <= \(request.disk.bytes) AND walltime <= \(Int64(request.remaining.milliseconds / 1000))
+                ORDER BY priority DESC, id
+                LIMIT \(request.limit)
+                FOR UPDATE SKIP LOCKED
+            ), taken AS (
+                UPDATE jobs SET state = 'sent', lease = replace(gen_random_uuid()::text, '-', ''), pilot = \(request.pilot),
+                    node = \(request.node), command = NULL, state_changed_at = \(now), heartbeat_at = \(now)
+                FROM picked WHERE jobs.id = picked.id AND jobs.state = 'activated'
+                RETURNING jobs.id, jobs.attempt, jobs.lease, jobs.spec, jobs.cores, jobs.memory, jobs.disk, jobs.walltime, jobs.priority
+            ), events AS (
+                INSERT INTO job_events (job_id, attempt, state, at, reason, lease)
+                SELECT id, attempt, 'sent', \(now), \(reason), lease FROM taken
+            )
+            SELECT id, attempt, lease, spec, cores, memory, disk, walltime FROM taken ORDER BY priority DESC, id
+            """)
+        let claimed = try rows.map { row in
+            ClaimedJob(id: try row[0], attempt: try row[1], lease: try row[2], specJSON: try row[3], cores: try row[4],
+                       memory: ByteCount(bytes: try row[5]), disk: ByteCount(bytes: try row[6]), walltime: .seconds(try row[7] as Int64))
+        }
+        if !claimed.isEmpty {
+            tx.count(queue: request.queue, state: .activated, by: -claimed.count)
+            tx.count(queue: request.queue, state: .sent, by: claimed.count)
+        }
+        return claimed
+    }
+
+    public func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob] {
+        try await write { tx in
+            guard let earlier = try await PostgresRequestKeys.earlier(tx.session, key) else {
+                let claimed = try await Self.claim(tx, request, now: now)
+                // An empty answer needs no memory: a retry that finds work is as good.
+                if !claimed.isEmpty {
+                    try await PostgresRequestKeys.remember(tx.session, key, reply: claimed.map { "\($0.id):\($0.lease)" }.joined(separator: ","),
+                                                           now: now)
+                }
+                return claimed
+            }
+            var again: [ClaimedJob] = []
+            for pair in earlier.split(separator: ",") {
+                let parts = pair.split(separator: ":")
+                guard parts.count == 2, let id = Int64(parts[0]) else { continue }
+                let lease = String(parts[1])
+                guard let row = try await tx.session.one("""
+                    SELECT attempt, spec, cores, memory, disk, walltime FROM jobs WHERE id = \(id) AND lease = \(lease)
+                    """) else { continue }
+                again.append(ClaimedJob(id: id, attempt: try row[0], lease: lease, specJSON: try row[1], cores: try row[2],
+                                        memory: ByteCount(bytes: try row[3]), disk: ByteCount(bytes: try row[4]),
+                                        walltime: .seconds(try row[5] as Int64)))
+            }
+            return again
+        }
+    }
+
+    public func claim(_ request: ClaimRequest, boundTo tokenID: String, now: Double) async throws -> [ClaimedJob] {
+        try await write { tx in
+            let claimed = try await Self.claim(tx, request, now: now)
+            for job in claimed {
+                try await tx.session.execute("""
+                    INSERT INTO bound_leases (job_id, attempt, token_id, lease, bound_at) VALUES (\(job.id), \(job.attempt), \(tokenID), \(job.lease), \(now))
+                    ON CONFLICT (job_id, attempt) DO UPDATE SET token_id = excluded.token_id, lease = excluded.lease, bound_at = excluded.bound_at
+                    """)
+            }
+            return claimed
+        }
+    }
+
+    public func boundLease(job: Int64, attempt: Int, tokenID: String) async throws -> String? {
+        try await read { session in
+            try await session.value("SELECT lease FROM bound_leases WHERE job_id = \(job) AND attempt = \(attempt) AND token_id = \(tokenID)",
+                                    as: String.self)
+        }
+    }
+
+    public func unmatched(_ request: ClaimRequest) async throws -> UnmatchedJobs? {
+        let seconds = Int64(request.remaining.milliseconds / 1000)
+        let sample = SQLiteJobStore.unmatchedSample
+        return try await read { session in
+            guard let row = try await session.one("""
+                SELECT count(*),
+                       count(*) FILTER (WHERE cores > \(request.cores)), min(cores) FILTER (WHERE cores > \(request.cores)),
+                       count(*) FILTER (WHERE memory > \(request.memory.bytes)), min(memory) FILTER (WHERE memory > \(request.memory.bytes)),
+                       count(*) FILTER (WHERE disk > \(request.disk.bytes)), min(disk) FILTER (WHERE disk > \(request.disk.bytes)),
+                       count(*) FILTER (WHERE walltime > \(seconds)), min(walltime) FILTER (WHERE walltime > \(seconds))
+                FROM (SELECT cores, memory, disk, walltime FROM jobs WHERE queue = \(request.queue) AND state = 'activated'
+                      ORDER BY priority DESC, id LIMIT \(sample + 1)) AS sample
+                """) else { return nil }
+            let count: Int = try row[0]
+            guard count > 0 else { return nil }
+            var short: [UnmatchedJobs.Resource: UnmatchedJobs.Shortfall] = [:]
+            for (index, resource) in UnmatchedJobs.Resource.allCases.enumerated() {
+                let jobs: Int = try row[1 + 2 * index]
+                if jobs > 0, let least: Int64 = try row[2 + 2 * index] { short[resource] = .init(jobs: jobs, least: least) }
+            }
+            guard !short.isEmpty else { return nil }
+            return UnmatchedJobs(queue: request.queue, activated: min(count, sample), sampled: count > sample,
+                                 offer: .init(cores: request.cores, memory: request.memory, disk: request.disk, remaining: request.remaining),
+                                 short: short)
+        }
+    }
+}

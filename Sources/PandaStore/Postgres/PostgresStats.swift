@@ -1,0 +1,197 @@
+import PandaCore
+import PostgresNIO
+
+/// The monitor's read side on PostgreSQL: the sampler (as `StatsSampler`)
+/// and the reads over its tables (as `StatsQueries`).
+enum PostgresStats {
+    private struct AttemptKey: Hashable { let hour: Int64, queue: String, owner: String, task: Int64, state: String, code: Int64 }
+    private struct NodeKey: Hashable { let hour: Int64, queue: String, node: String }
+
+    static func sample(_ session: PostgresSession, now: Double) async throws -> StatsSampleReport {
+        var rows: [String: [String: Int]] = [:]
+        for (queue, counts) in try await PostgresJobStore.summary(session).queues {
+            for (state, n) in counts where StatsSampler.liveStates.contains(where: { $0.rawValue == state }) {
+                rows[queue, default: [:]][state] = n
+            }
+        }
+        var attempts: [AttemptKey: Int] = [:]
+        var nodes: [NodeKey: (finished: Int, failed: Int)] = [:]
+        var lastID: Int64 = 0
+        let ends = try await session.rows("""
+            SELECT id, at, state, error_code, queue, owner, task_id, node FROM stats_attempt_ends ORDER BY id LIMIT \(StatsSampler.inboxBatch)
+            """)
+        for end in ends {
+            lastID = try end[0]
+            let hour = Int64(try end[1] as Double) / 3600 * 3600
+            let state: String = try end[2]
+            let queue: String = try end[4]
+            rows[queue, default: [:]][state, default: 0] += 1
+            attempts[AttemptKey(hour: hour, queue: queue, owner: try end[5], task: try end[6] ?? 0, state: state, code: try end[3] ?? 0),
+                     default: 0] += 1
+            if let node: String = try end[7], state != JobState.cancelled.rawValue {
+                let key = NodeKey(hour: hour, queue: queue, node: node)
+                var counts = nodes[key] ?? (0, 0)
+                if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
+                nodes[key] = counts
+            }
+        }
+        if lastID > 0 { try await session.execute("DELETE FROM stats_attempt_ends WHERE id <= \(lastID)") }
+        for (key, n) in attempts {
+            try await session.execute("""
+                INSERT INTO stats_attempts (hour, queue, owner, task_id, state, code, n)
+                VALUES (\(key.hour), \(key.queue), \(key.owner), \(key.task), \(key.state), \(key.code), \(n))
+                ON CONFLICT (hour, queue, owner, task_id, state, code) DO UPDATE SET n = stats_attempts.n + excluded.n
+                """)
+        }
+        for (key, counts) in nodes {
+            try await session.execute("""
+                INSERT INTO stats_nodes (hour, queue, node, finished, failed) VALUES (\(key.hour), \(key.queue), \(key.node), \(counts.finished), \(counts.failed))
+                ON CONFLICT (queue, hour, node) DO UPDATE SET finished = stats_nodes.finished + excluded.finished,
+                    failed = stats_nodes.failed + excluded.failed
+                """)
+        }
+        var total: [String: Int] = [:]
+        for counts in rows.values { total.merge(counts, uniquingKeysWith: +) }
+        if !rows.isEmpty { rows[StatsSampler.allQueues] = total }
+        let minute = Int64(now)
+        let hour = minute / 3600 * 3600
+        let names = ["defined", "assigned", "activated", "sent", "starting", "running", "holding", "finished", "failed", "cancelled"]
+        let columns = names.joined(separator: ", ")
+        for (queue, counts) in rows {
+            var bindings = PostgresBindings()
+            bindings.append(minute)
+            bindings.append(queue)
+            for name in names { bindings.append(Int64(counts[name] ?? 0)) }
+            let values = (3...12).map { "$\($0)" }.joined(separator: ", ")
+            try await session.execute(PostgresQuery(unsafeSQL: """
+                INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (60, $1, $2, \(values))
+                ON CONFLICT (resolution, queue, at) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                """, binds: bindings))
+            var hourly = PostgresBindings()
+            hourly.append(hour)
+            hourly.append(queue)
+            for name in names { hourly.append(Int64(counts[name] ?? 0)) }
+            // The hour's row: live counts as of its latest sample, ended attempts summed.
+            try await session.execute(PostgresQuery(unsafeSQL: """
+                INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (3600, $1, $2, \(values))
+                ON CONFLICT (resolution, queue, at) DO UPDATE SET defined = excluded.defined, assigned = excluded.assigned,
+                    activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = excluded.running,
+                    holding = excluded.holding, finished = stats_history.finished + excluded.finished,
+                    failed = stats_history.failed + excluded.failed, cancelled = stats_history.cancelled + excluded.cancelled
+                """, binds: hourly))
+        }
+        try await session.execute("DELETE FROM stats_history WHERE resolution = 60 AND at < \(minute - StatsSampler.minuteRetention)")
+        try await session.execute("DELETE FROM stats_history WHERE resolution = 3600 AND at < \(hour - StatsSampler.hourRetention)")
+        try await session.execute("DELETE FROM stats_attempts WHERE hour < \(hour - StatsSampler.hourRetention)")
+        try await session.execute("DELETE FROM stats_nodes WHERE hour < \(hour - StatsSampler.hourRetention)")
+        var report = StatsSampleReport()
+        report.queues = rows.count
+        report.endedAttempts = ends.count
+        return report
+    }
+}
+
+extension PostgresJobStore {
+    public func sampleStats(now: Double) async throws -> StatsSampleReport {
+        let report = try await write { tx in try await PostgresStats.sample(tx.session, now: now) }
+        // Apart from the sample, so a fold that meets a busy counter row never holds the sample back.
+        try await write { tx in try await Self.foldCounters(tx.session) }
+        return report
+    }
+
+    public func history(_ query: HistoryQuery) async throws -> HistoryReply {
+        let step = Int64(query.resolution.seconds)
+        let since = Int64(query.since) / step * step
+        let until = Int64(query.until)
+        return try await read { session in
+            let columns = StatsQueries.historyColumns
+            let rows = if query.everyQueue {
+                try await session.rows(PostgresQuery(unsafeSQL: """
+                    SELECT \(columns) FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue != '*'
+                    ORDER BY at, queue COLLATE "C"
+                    """, binds: Self.binds(step, since, until)))
+            } else {
+                try await session.rows(PostgresQuery(unsafeSQL: """
+                    SELECT \(columns) FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue = $4 ORDER BY at
+                    """, binds: { var b = Self.binds(step, since, until); b.append(query.queue ?? StatsSampler.allQueues); return b }()))
+            }
+            let samples = try rows.map { row in
+                HistorySample(at: try row[0], queue: try row[1], defined: try row[2], assigned: try row[3], activated: try row[4],
+                              sent: try row[5], starting: try row[6], running: try row[7], holding: try row[8], finished: try row[9],
+                              failed: try row[10], cancelled: try row[11])
+            }
+            return HistoryReply(resolution: query.resolution, since: since, until: until, samples: samples)
+        }
+    }
+
+    static func binds(_ values: Int64...) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values { bindings.append(value) }
+        return bindings
+    }
+
+    public func errorStats(_ filter: ErrorFilter) async throws -> ErrorStats {
+        let since = Int64(filter.since) / 3600 * 3600
+        let until = Int64(filter.until)
+        return try await read { session in
+            var bindings = Self.binds(since, until)
+            var conditions = ["hour BETWEEN $1 AND $2"]
+            if let queue = filter.queue { bindings.append(queue); conditions.append("queue = $\(bindings.count)") }
+            if let owner = filter.owner { bindings.append(owner); conditions.append("owner = $\(bindings.count)") }
+            if let task = filter.taskID { bindings.append(task); conditions.append("task_id = $\(bindings.count)") }
+            let rows = try await session.rows(PostgresQuery(unsafeSQL: """
+                SELECT hour, queue, owner, state, code, sum(n)::bigint FROM stats_attempts WHERE \(conditions.joined(separator: " AND "))
+                GROUP BY hour, queue, owner, state, code
+                """, binds: bindings))
+            var ended: [String: Int] = [:]
+            var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
+            var hours: [Int64: (failed: Int, finished: Int)] = [:]
+            for row in rows {
+                let state: String = try row[3], code: Int = try row[4], n: Int = try row[5], hour: Int64 = try row[0]
+                ended[state, default: 0] += n
+                var perHour = hours[hour] ?? (0, 0)
+                if state == JobState.finished.rawValue { perHour.finished += n } else { perHour.failed += n }
+                hours[hour] = perHour
+                guard state != JobState.finished.rawValue, code != 0 else { continue }
+                var entry = byCode[code] ?? (0, [:], [:])
+                entry.count += n
+                entry.queues[try row[1], default: 0] += n
+                entry.owners[try row[2], default: 0] += n
+                byCode[code] = entry
+            }
+            let errors = byCode.map { code, entry in
+                let known = ErrorCode.lookup(code)
+                return ErrorCount(code: code, name: known.name, text: known.text, source: known.source, count: entry.count,
+                                  queues: StatsQueries.top(entry.queues), owners: StatsQueries.top(entry.owners))
+            }.sorted { ($0.count, $1.code) > ($1.count, $0.code) }
+            return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
+                              cancelled: ended["cancelled"] ?? 0, errors: errors,
+                              hours: hours.sorted { $0.key < $1.key }.map { HourCount(hour: $0.key, failed: $0.value.failed, finished: $0.value.finished) })
+        }
+    }
+
+    public func nodeStats(queue: String, since: Double, until: Double) async throws -> NodeStats {
+        let from = Int64(since) / 3600 * 3600
+        return try await read { session in
+            let nodes = try await session.rows("""
+                SELECT node, sum(finished)::bigint, sum(failed)::bigint FROM stats_nodes
+                WHERE queue = \(queue) AND hour BETWEEN \(from) AND \(Int64(until)) GROUP BY node
+                """).map { NodeCount(node: try $0[0], finished: try $0[1], failed: try $0[2]) }
+                .sorted { ($0.failed, $1.node) > ($1.failed, $0.node) }
+            return NodeStats(queue: queue, since: from, nodes: nodes)
+        }
+    }
+
+    public func liveness(now: Double) async throws -> Liveness {
+        try await read { session in
+            var contact: Double?
+            for state in [JobState.sent, .starting, .running, .holding, .finished, .failed, .cancelled] {
+                if let at = try await session.value("""
+                    SELECT heartbeat_at FROM jobs WHERE state = \(state.rawValue) AND heartbeat_at IS NOT NULL ORDER BY heartbeat_at DESC LIMIT 1
+                    """, as: Double.self) { contact = max(contact ?? at, at) }
+            }
+            let sample = try await session.value("SELECT at FROM stats_history WHERE resolution = 60 ORDER BY at DESC LIMIT 1", as: Int64.self)
+            return Liveness(serverTime: now, lastPilotContact: contact, lastSample: sample)
+        }
+    }
+}
