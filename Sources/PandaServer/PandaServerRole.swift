@@ -35,15 +35,7 @@ public struct PandaServerRole {
         guard server.tls != nil || server.listen.isLoopback || server.insecure else {
             throw ServerStartError("refusing to listen on \(server.listen) without TLS; set server.tls, or server.insecure: true")
         }
-        guard case .sqlite(let path) = server.database else {
-            throw ServerStartError("database \(server.database): PostgreSQL is not supported by this build yet; use sqlite:PATH")
-        }
-        let store: SQLiteJobStore
-        do {
-            store = try SQLiteJobStore(path: path)
-        } catch {
-            throw ServerStartError("cannot open database \(path): \(error)")
-        }
+        let store = try await ServerDatabase.open(server, logger: logger)
         let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: server.signingKey))
         let metrics = ServerMetrics()
         let systemd = SystemdNotifier()
@@ -62,7 +54,7 @@ public struct PandaServerRole {
         do {
             revokedUpTo = try await RevocationService.load(into: tokens, from: store)
         } catch {
-            throw ServerStartError("cannot read the token deny list from \(path): \(error)")
+            throw ServerStartError("cannot read the token deny list from \(server.database): \(error)")
         }
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PandaConfig
 import PandaServer
 import PandaStore
@@ -91,22 +92,19 @@ extension TokenCommand {
 }
 
 /// The server's database, opened by a command on the server host for the
-/// token list (the running server shares the file; SQLite serialises writes).
+/// token list (the running server shares it: SQLite serialises writes, and
+/// PostgreSQL takes any number of clients).
 enum TokenDatabase {
-    static func with<T: Sendable>(_ configuration: PandaConfiguration, _ body: (SQLiteJobStore) async throws -> T) async throws -> T {
-        guard case .sqlite(let path) = configuration.server.database else {
-            printError("panda: tokens are recorded in server.database, which must be sqlite:PATH in this build")
-            throw ExitCode(1)
-        }
-        let store: SQLiteJobStore
+    static func with<T: Sendable>(_ configuration: PandaConfiguration, _ body: (any ServedJobStore) async throws -> T) async throws -> T {
+        let store: any ServedJobStore
         do {
-            store = try SQLiteJobStore(path: path)
+            store = try await ServerDatabase.open(configuration.server, logger: Logger(label: "panda-token"))
         } catch {
-            printError("panda: cannot open database \(path): \(error)")
+            printError("panda: \(error)")
             throw ExitCode(1)
         }
         let writer = Task { await store.run() }
-        defer { handBack(path) }
+        defer { if case .sqlite(let path) = configuration.server.database { handBack(path) } }
         do {
             let result = try await body(store)
             store.close()

@@ -25,8 +25,10 @@ final class ServerProcess: @unchecked Sendable {
               Q2: { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 1, maxrss: 2GB, heartbeat: 1s }
         """
 
-    /// `server` is YAML for keys of the server section beyond listen, database and key.
-    init(server: String = "", queues: String = ServerProcess.queues, environment: [String: String] = [:], start: Bool = true) throws {
+    /// `server` is YAML for keys of the server section beyond listen, database and key;
+    /// `database` is server.database (`ServerProcess.postgresDatabase()` for a fresh PostgreSQL one).
+    init(server: String = "", queues: String = ServerProcess.queues, environment: [String: String] = [:], start: Bool = true,
+         database: String = "sqlite:state/panda.db") throws {
         directory = NSTemporaryDirectory() + "panda-server-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -35,7 +37,7 @@ final class ServerProcess: @unchecked Sendable {
         try """
             server:
               listen: 127.0.0.1:\(port)
-              database: sqlite:state/panda.db
+              database: \(database)
               signing_key: state/signing.key
             \(indented)
             \(queues)
@@ -45,6 +47,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     var databasePath: String { directory + "/state/panda.db" }
+
+    /// A fresh database on the test process's PostgreSQL (`PostgresTestServer`), as server.database.
+    static func postgresDatabase() throws -> String {
+        let server = try PostgresTestServer.shared()
+        return server.url(database: try server.createDatabase())
+    }
     var logPath: String { directory + "/server.log" }
 
     /// `softFileLimit` starts the server with that soft RLIMIT_NOFILE, as

@@ -1,3 +1,4 @@
+import Foundation
 import PandaCore
 
 /// Checks that relate values to each other once everything is resolved:
@@ -23,6 +24,26 @@ struct CrossChecks {
         let server = configuration.server
         if !server.listen.isLoopback, server.tls == nil, !server.insecure {
             report(["server.listen"], "listening on \(server.listen.host) without TLS exposes tokens to the network; set server.tls, or server.insecure: true if something in front terminates TLS")
+        }
+        checkDatabasePassword(server)
+    }
+
+    /// The password file belongs to a PostgreSQL database, and must exist and
+    /// not be readable by every user (the server refuses it at start otherwise).
+    private func checkDatabasePassword(_ server: ServerConfig) {
+        guard let file = server.databasePasswordFile else { return }
+        let key = "server.database_password_file"
+        guard server.database.postgres != nil else {
+            report([key], "a password file applies only to a postgres:// database, and server.database is \(server.database)")
+            return
+        }
+        var info = stat()
+        if stat(file, &info) != 0 {
+            if errno == ENOENT { report([key], "\(file) does not exist") }
+        } else if info.st_mode & S_IFMT != S_IFREG {
+            report([key], "\(file) is not a regular file")
+        } else if info.st_mode & 0o004 != 0 {
+            report([key], "\(file) is readable by every user (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 0600 or 0640 it")
         }
     }
 

@@ -6,6 +6,7 @@ import PandaCore
 /// database: sqlite:///var/lib/panda/panda.db     # absolute path
 /// database: sqlite:state/panda.db                  # next to the configuration file
 /// database: postgres://panda@db.example.org/panda
+/// database: postgres://panda@/panda?host=/run/postgresql
 /// ```
 public enum DatabaseURL: Sendable, Hashable, TextCodable {
     case sqlite(path: String)
@@ -25,13 +26,19 @@ public enum DatabaseURL: Sendable, Hashable, TextCodable {
             guard !path.isEmpty else { throw ValueParseError("'\(text)' names no database file") }
             self = .sqlite(path: String(path))
         } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            guard text.split(separator: "/", omittingEmptySubsequences: true).count >= 3 else {
-                throw ValueParseError("'\(text)' names no database; expected postgres://USER@HOST/DB")
-            }
+            _ = try PostgresURL(parsing: text)
             self = .postgres(url: text)
         } else {
             throw ValueParseError("expected \(Self.expectation), got '\(text)'")
         }
+    }
+}
+
+extension DatabaseURL {
+    /// The PostgreSQL URL's parts; nil for SQLite. (Checked when the value was read.)
+    public var postgres: PostgresURL? {
+        guard case .postgres(let url) = self else { return nil }
+        return try? PostgresURL(parsing: url)
     }
 }
 

@@ -11,6 +11,10 @@ import PandaCore
 public struct ServerConfig: Sendable, Codable, Equatable {
     public var listen: ListenAddress
     public var database: DatabaseURL
+    /// PostgreSQL's password, read from this file at start (never world-readable).
+    public var databasePasswordFile: String?
+    /// Connections to PostgreSQL this server holds at most.
+    public var databasePool: Int
     public var tls: TLSFiles?
     /// Allows plain HTTP on a non-loopback address; off unless said explicitly.
     public var insecure: Bool
@@ -30,6 +34,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case listen, database, tls, insecure, timeouts, limits, connections, scopes
+        case databasePasswordFile = "database_password_file", databasePool = "database_pool"
         case signingKey = "signing_key", sweepInterval = "sweep_interval", statsInterval = "stats_interval", maxAttempts = "max_attempts"
     }
 
@@ -41,6 +46,8 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         if case .sqlite(let path) = database, let written = r.node("database") {
             database = .sqlite(path: ConfigReader.resolve(path, nextTo: written.node.mark.file))
         }
+        databasePasswordFile = r.path("database_password_file")
+        databasePool = r.value("database_pool", default: 4, in: 1...100)
         tls = r.has("tls") ? TLSFiles(reading: r.section("tls")) : nil
         r.accept("tls")
         insecure = r.value("insecure", default: false)

@@ -1,11 +1,11 @@
 import PandaStore
 import ServiceLifecycle
 
-/// Runs the store's writer for the life of the server; on shutdown it commits
-/// what was accepted and stops. It is first in the service group, so it stops
-/// last, after the HTTP server has drained.
+/// Runs the store's writer (and, on PostgreSQL, its connections) for the life
+/// of the server; on shutdown it commits what was accepted and stops. It is
+/// first in the service group, so it stops last, after the HTTP server has drained.
 struct StoreService: Service {
-    let store: SQLiteJobStore
+    let store: any ServedJobStore
 
     func run() async throws {
         await withGracefulShutdownHandler {
