@@ -135,6 +135,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "PandaSystem", "TestSupport"]),
+            dependencies: ["panda", "PandaConfig", "PandaCore", "PandaServer", "PandaClient", "PandaSystem", "TestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]),
     ]
 )

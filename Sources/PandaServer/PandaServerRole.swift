@@ -72,7 +72,7 @@ public struct PandaServerRole {
                 systemd.ready()
             },
             logger: logger)
-        let singletons = SingletonGate(lock: store.singletonLock(), metrics: metrics, logger: logger)
+        let singletons = SingletonGate(lock: try SingletonGate.lock(for: server, logger: logger), metrics: metrics, logger: logger)
         // Shut down in reverse: the listener first, the store last.
         var services: [any Service] = [
             StoreService(store: store),

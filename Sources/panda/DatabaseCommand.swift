@@ -3,12 +3,12 @@ import Foundation
 import PandaConfig
 import PandaStore
 
-/// `panda db backup|check`: what an operator does to the server's SQLite file.
+/// `panda db backup|check|copy`: what an operator does to the server's SQLite file.
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Back up or check the server's database (run on the server host, as the user that owns it).",
-        subcommands: [Backup.self, Check.self])
+        abstract: "Back up, check or copy the server's database (run on the server host, as the user that owns it).",
+        subcommands: [Backup.self, Check.self, Copy.self])
 
     /// The SQLite file server.database names.
     static func sqlitePath(_ file: ConfigFileOption) throws -> String {

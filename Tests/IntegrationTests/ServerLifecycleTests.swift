@@ -2,11 +2,12 @@ import Foundation
 import PandaCore
 import Testing
 
+/// Every test runs once per backend: the SQLite file and PostgreSQL.
 @Suite("panda server: jobs through their life over HTTP")
 struct ServerLifecycleTests {
-    @Test("submit, acquire, running, finished: states, history and counters")
-    func fullLifecycle() async throws {
-        let server = try ServerProcess()
+    @Test("submit, acquire, running, finished: states, history and counters", arguments: ServerBackend.all)
+    func fullLifecycle(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let user = try server.token("alice", scope: "submit")
         let pilot = try server.token("pilot-1", scope: "pilot", queues: ["Q1"])
@@ -34,9 +35,9 @@ struct ServerLifecycleTests {
         #expect(summary.count(queue: "Q1", state: .finished) == 1)
     }
 
-    @Test("brokerage picks a queue that fits, and refuses a job nothing fits, saying why per queue")
-    func brokerage() async throws {
-        let server = try ServerProcess()
+    @Test("brokerage picks a queue that fits, and refuses a job nothing fits, saying why per queue", arguments: ServerBackend.all)
+    func brokerage(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let user = try server.token("alice", scope: "submit")
         let big = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON(cores: 4)]])
@@ -46,9 +47,9 @@ struct ServerLifecycleTests {
         #expect(huge.message == "jobs[0]: no queue fits: Q1: needs 16 cores, has 4; Q2: needs 16 cores, has 1")
     }
 
-    @Test("a stale or forged lease gets 409 and changes nothing")
-    func staleLease() async throws {
-        let server = try ServerProcess()
+    @Test("a stale or forged lease gets 409 and changes nothing", arguments: ServerBackend.all)
+    func staleLease(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let (user, pilot, job) = try await server.dispatchedJob()
         let forged = try await server.post("/api/v1/pilot/update_job", token: pilot,
@@ -66,9 +67,9 @@ struct ServerLifecycleTests {
         #expect(contradiction.message == "job \(job.id) cannot go from finished to running")
     }
 
-    @Test("64 concurrent pilots never get the same job")
-    func concurrentClaims() async throws {
-        let server = try ServerProcess()
+    @Test("64 concurrent pilots never get the same job", arguments: ServerBackend.all)
+    func concurrentClaims(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let user = try server.token("alice", scope: "submit")
         let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
@@ -96,9 +97,9 @@ struct ServerLifecycleTests {
         #expect(Set(handed).count == 600)
     }
 
-    @Test("a retryable failure comes back as the next attempt; a final one stays failed")
-    func retries() async throws {
-        let server = try ServerProcess()
+    @Test("a retryable failure comes back as the next attempt; a final one stays failed", arguments: ServerBackend.all)
+    func retries(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let (user, pilot, first) = try await server.dispatchedJob(maxAttempts: 2)
         let failed = try await server.post("/api/v1/pilot/update_job", token: pilot, json: [
@@ -119,9 +120,9 @@ struct ServerLifecycleTests {
         #expect(history.map(\.attempt) == [1, 1, 1, 2, 2, 2])
     }
 
-    @Test("kill: a waiting job is cancelled at once; a running one's pilot is told and confirms")
-    func kill() async throws {
-        let server = try ServerProcess()
+    @Test("kill: a waiting job is cancelled at once; a running one's pilot is told and confirms", arguments: ServerBackend.all)
+    func kill(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         let user = try server.token("alice", scope: "submit")
         let pilot = try server.token("p", scope: "pilot", queues: ["Q1"])
@@ -140,9 +141,9 @@ struct ServerLifecycleTests {
         #expect(try await server.post("/api/v1/pilot/update_job", token: pilot, json: confirm).decode(UpdateReply.self).state == .cancelled)
     }
 
-    @Test("the sweeper fails a job whose pilot never reported, and retries it")
-    func sentTimeout() async throws {
-        let server = try ServerProcess(server: "timeouts: { sent: 1s, heartbeat: 3s, holding: 3s }\nsweep_interval: 200ms")
+    @Test("the sweeper fails a job whose pilot never reported, and retries it", arguments: ServerBackend.all)
+    func sentTimeout(_ backend: ServerBackend) async throws {
+        let server = try ServerProcess(server: "timeouts: { sent: 1s, heartbeat: 3s, holding: 3s }\nsweep_interval: 200ms", database: try backend.database())
         defer { server.cleanUp() }
         let (user, pilot, job) = try await server.dispatchedJob(maxAttempts: 2)
         try await Task.sleep(for: .seconds(2))
@@ -158,10 +159,10 @@ struct ServerLifecycleTests {
         #expect(late.status == 409, "the presumed-lost pilot's lease is stale")
     }
 
-    @Test("the sweeper fails a running job whose heartbeats stopped")
-    func lostHeartbeat() async throws {
+    @Test("the sweeper fails a running job whose heartbeats stopped", arguments: ServerBackend.all)
+    func lostHeartbeat(_ backend: ServerBackend) async throws {
         // The sent timeout is long: on a loaded machine the running report may come late, and only the heartbeat matters here.
-        let server = try ServerProcess(server: "timeouts: { sent: 5m, heartbeat: 2s, holding: 3s }\nsweep_interval: 200ms")
+        let server = try ServerProcess(server: "timeouts: { sent: 5m, heartbeat: 2s, holding: 3s }\nsweep_interval: 200ms", database: try backend.database())
         defer { server.cleanUp() }
         let (user, pilot, job) = try await server.dispatchedJob(maxAttempts: 1)
         let running = try await server.post("/api/v1/pilot/update_job", token: pilot,
@@ -178,9 +179,9 @@ struct ServerLifecycleTests {
         #expect(status.first?.errorCode == 103)
     }
 
-    @Test("SIGTERM stops the server gracefully with exit 0")
-    func gracefulStop() throws {
-        let server = try ServerProcess()
+    @Test("SIGTERM stops the server gracefully with exit 0", arguments: ServerBackend.all)
+    func gracefulStop(_ backend: ServerBackend) throws {
+        let server = try ServerProcess(database: try backend.database())
         defer { server.cleanUp() }
         #expect(server.terminate() == 0)
     }

@@ -1,4 +1,5 @@
 import Logging
+import PandaConfig
 import PandaStore
 import ServiceLifecycle
 import Synchronization
@@ -62,5 +63,19 @@ struct SingletonLeaseService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await gate.releaseAll()
+    }
+}
+
+extension SingletonGate {
+    /// The singleton lease for `server.database`: an flock beside the SQLite
+    /// file, or advisory locks on a connection of its own to PostgreSQL
+    /// (one connection beyond `server.database_pool`).
+    static func lock(for server: ServerConfig, logger: Logger) throws(ServerStartError) -> any SingletonLock {
+        switch server.database {
+        case .sqlite(let path):
+            return FileSingletonLock(path: FileSingletonLock.path(forDatabase: path))
+        case .postgres:
+            return PostgresSingletonLock(settings: try ServerDatabase.postgresSettings(server), logger: logger)
+        }
     }
 }

@@ -53,10 +53,3 @@ public final class FileSingletonLock: SingletonLock {
         return fd
     }
 }
-
-extension SQLiteJobStore {
-    /// The singleton lease for this file: `<database>.lock`.
-    public func singletonLock() -> any SingletonLock {
-        FileSingletonLock(path: FileSingletonLock.path(forDatabase: pool.path))
-    }
-}
