@@ -73,14 +73,17 @@ public enum SQLiteToPostgresCopy {
         } catch {
             throw CopyError("cannot connect to PostgreSQL database \(settings.database): \(PostgresRetry.describe(error))")
         }
-        defer { _ = connection.close() as EventLoopFuture<Void> }
         let target = PostgresSession(connection: connection, logger: logger)
         do {
             try await PostgresSchema.migrate(target)
-            return try await copy(source, into: target)
+            let report = try await copy(source, into: target)
+            try? await connection.close()
+            return report
         } catch let error as CopyError {
+            try? await connection.close()
             throw error
         } catch {
+            try? await connection.close()
             throw CopyError("copy failed, nothing was kept in \(settings.database): \(PostgresRetry.describe(error))")
         }
     }

@@ -61,12 +61,12 @@ final class ServerFleet: @unchecked Sendable {
     /// its next try after the last holder died), or whatever holds it after 30 s.
     func settledHolders(of singleton: String, among indices: [Int]) async -> [Int] {
         let bound = Date().addingTimeInterval(30)
-        var holders = await holders(of: singleton, among: indices)
-        while holders.count != 1 && Date() < bound {
+        var found = await holders(of: singleton, among: indices)
+        while found.count != 1 && Date() < bound {
             try? await Task.sleep(for: .milliseconds(200))
-            holders = await holders(of: singleton, among: indices)
+            found = await holders(of: singleton, among: indices)
         }
-        return holders
+        return found
     }
 
     func cleanUp() {

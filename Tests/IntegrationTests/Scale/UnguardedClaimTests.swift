@@ -57,9 +57,18 @@ struct UnguardedClaimTests {
         let a = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         let b = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
         let watch = try await PostgresConnection.connect(configuration: configuration, id: 3, logger: logger)
-        defer {
-            for connection in [a, b, watch] { _ = connection.close() as EventLoopFuture<Void> }
+        do {
+            let ledger = try await race(claim, a: a, b: b, watch: watch, logger: logger)
+            for connection in [a, b, watch] { try? await connection.close() }
+            return ledger
+        } catch {
+            for connection in [a, b, watch] { try? await connection.close() }
+            throw error
         }
+    }
+
+    private func race(_ claim: PostgresQuery, a: PostgresConnection, b: PostgresConnection, watch: PostgresConnection,
+                      logger: Logger) async throws -> ClaimLedger {
         let ledger = ClaimLedger()
         func record(_ rows: [PostgresRow], by pilot: Int) throws {
             for row in rows {
@@ -67,7 +76,7 @@ struct UnguardedClaimTests {
                 ledger.claimed(job: id, attempt: Int(attempt), lease: lease, by: pilot)
             }
         }
-        try await a.query("BEGIN", logger: logger).collect()
+        _ = try await a.query("BEGIN", logger: logger).collect()
         try record(try await a.query(claim, logger: logger).collect(), by: 1)
         let answered = StopFlag()
         let second = Task {
@@ -83,7 +92,7 @@ struct UnguardedClaimTests {
             if waiting > 0 || answered.isSet { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        try await a.query("COMMIT", logger: logger).collect()
+        _ = try await a.query("COMMIT", logger: logger).collect()
         try record(try await second.value, by: 2)
         return ledger
     }
