@@ -121,7 +121,7 @@ struct FactoryCycle: Sendable {
     private func forgetOld(now: Double) {
         do {
             for record in try ledger.forget(endedBefore: now - Double(settings.factory.retention.milliseconds) / 1000) {
-                try? FileManager.default.removeItem(atPath: record.directory)
+                PilotDirectory.remove(record.directory)
             }
         } catch {
             logger.warning("cannot forget old pilots: \(error)")
