@@ -5,8 +5,9 @@ import Foundation
 // pilots that each loop acquire → update running → update finished over
 // keep-alive HTTP. Prints dispatches/s and acquire latency percentiles.
 //
-//   swift build -c release --product panda --product panda-dispatch-bench
-//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32
+//   swift build -c release --product panda && swift build -c release --product panda-dispatch-bench
+//   (one build with two --product flags builds only the last)
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32 [--acquire-keys off]
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --task-jobs 10000,100000   (TaskSubmission.swift)
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --running-jobs 100000 --poll 60   (CommandPollBenchmark.swift)
 
