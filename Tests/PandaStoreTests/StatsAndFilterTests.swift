@@ -160,7 +160,8 @@ struct StatsAndFilterTests {
 
     @Test("no query behind a monitor page scans a whole table", arguments: [
         "history", "history by queue", "history of a queue", "errors", "errors of a queue", "errors of an owner", "errors of a task",
-        "nodes", "liveness", "sample",
+        "nodes", "liveness", "sample", "pilots", "pilots of a queue", "pilots in a state", "pilots of a queue in a state",
+        "pilots by id", "pilots of a factory",
     ])
     func statsPlans(_ query: String) async throws {
         let fixture = try StoreFixture()
@@ -177,6 +178,12 @@ struct StatsAndFilterTests {
             case "errors of a task": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now, taskID: 3))
             case "nodes": _ = try StatsQueries.nodes(db, queue: "Q", since: now - 86_400, until: now)
             case "liveness": _ = try StatsQueries.liveness(db, now: now)
+            case "pilots": _ = try SQLiteJobStore.pilots(db, PilotFilter())
+            case "pilots of a queue": _ = try SQLiteJobStore.pilots(db, PilotFilter(queue: "Q"))
+            case "pilots in a state": _ = try SQLiteJobStore.pilots(db, PilotFilter(state: "running"))
+            case "pilots of a queue in a state": _ = try SQLiteJobStore.pilots(db, PilotFilter(queue: "Q", state: "failed"))
+            case "pilots by id": _ = try SQLiteJobStore.pilots(db, PilotFilter(names: ["p1", "p2"]))
+            case "pilots of a factory": _ = try SQLiteJobStore.pilots(db, PilotFilter(factory: "f1"))
             default: break
             }
         }
@@ -184,6 +191,9 @@ struct StatsAndFilterTests {
             // The sampler writes; its reads of the state counters and the
             // inbox are whole-table by design (a few hundred rows, emptied each time).
             try await fixture.store.sampleStats(now: now)
+        } else if query == "pilots" {
+            // Unfiltered: the newest pilots by walking the time index, stopped by LIMIT.
+            #expect(try await fullScans(fixture.store, sql).allSatisfy { $0.hasPrefix("SCAN p USING INDEX factory_pilot_records_time") })
         } else {
             #expect(!sql.isEmpty)
             #expect(try await fullScans(fixture.store, sql) == [])

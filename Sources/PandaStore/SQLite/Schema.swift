@@ -210,6 +210,9 @@ enum Schema {
         migrator.registerMigration("v10 monitor statistics and job list filters") { db in
             try StatsSchema.create(db)
         }
+        migrator.registerMigration("v11 one row per factory pilot, ended attempts per pilot") { db in
+            try StatsSchema.addPilots(db)
+        }
         return migrator
     }
 }
