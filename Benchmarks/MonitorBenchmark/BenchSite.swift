@@ -20,10 +20,10 @@ final class BenchSite {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let sites = (0..<Self.sites).map { site -> String in
             let queues = Self.queues.enumerated().filter { $0.offset % Self.sites == site }.map { _, name in
-                "      \(name): { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB, "
+                "      \(name): { read_from: [DISK\(site)], write_to: DISK\(site), copytools: [cp], corecount: 8, maxrss: 16GB, "
                     + "batch: { system: local }, pilots: { max: 10 } }"
             }
-            return "  SITE\(site):\n    storage: { DISK: { url: \(directory)/storage } }\n    queues:\n" + queues.joined(separator: "\n")
+            return "  SITE\(site):\n    storage: { DISK\(site): { url: \(directory)/storage\(site) } }\n    queues:\n" + queues.joined(separator: "\n")
         }
         try """
             server:

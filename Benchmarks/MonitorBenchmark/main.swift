@@ -123,5 +123,10 @@ func pilotReport(jobs: Int, now: Double) -> String {
 }
 
 for jobs in jobCounts {
-    try benchmark(jobs: jobs)
+    do {
+        try benchmark(jobs: jobs)
+    } catch {
+        FileHandle.standardError.write(Data("panda-monitor-bench: \(error)\n".utf8))
+        exit(1)
+    }
 }

@@ -242,6 +242,43 @@ struct StatsAndFilterTests {
     }
 }
 
+extension StatsAndFilterTests {
+    @Test("queue and state together read the index the state counters point to, and list the same jobs whichever it is", arguments: [
+        (0, "jobs_dispatch"), (10, "jobs_queue"), (900_000, "jobs_state"),
+    ])
+    func queueAndStateIndex(_ planted: (others: Int, index: String)) async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        _ = try await store.submit((0..<6).map { StoreFixture.job("q\($0)", queue: $0 < 4 ? "Q" : "R") }, now: now)
+        try await end(store, node: "n", failWith: 1305, at: now + 10)
+        try await end(store, node: "n", failWith: 1305, at: now + 20)
+        if planted.others > 0 {
+            // As if Q had 6,000 failed jobs among `others` more of its own, and the
+            // other queues 100,000 failed ones: the counters, not the rows, decide.
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE state_counts SET n = 6000 WHERE queue = 'Q' AND state = 'failed'")
+                try db.execute(sql: "INSERT OR REPLACE INTO state_counts (queue, state, n) VALUES ('Q', 'finished', ?), ('R', 'failed', 100000)",
+                               arguments: [planted.others])
+            }
+        }
+        var filter = JobFilter(state: .failed, queue: "Q")
+        filter.limit = 10
+        let chosen = filter
+        let sql = try await statements(store) { db in _ = try SQLiteJobStore.list(db, chosen, facets: true) }
+        let plans = try await store.pool.read { db in
+            try sql.filter { $0.contains("FROM jobs") }.flatMap { statement in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement).map { $0["detail"] as String }
+            }
+        }
+        #expect(plans.contains { $0.contains("USING INDEX \(planted.index) ") || $0.hasSuffix("USING INDEX \(planted.index)") }, "\(plans)")
+        #expect(try await fullScans(store, sql).allSatisfy { $0.hasPrefix("SCAN state_counts") }, "the counters' small table only")
+        let page = try await store.list(chosen, facets: true)
+        #expect(page.jobs.count == 2 && page.jobs.allSatisfy { $0.state == .failed && $0.queue == "Q" })
+        #expect(page.jobs.map(\.id) == page.jobs.map(\.id).sorted(by: >))
+        await fixture.close()
+    }
+}
+
 /// Statements seen by a trace, collected across the trace's calls.
 final class StatementLog: @unchecked Sendable {
     private var lines: [String] = []

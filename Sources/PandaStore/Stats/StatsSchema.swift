@@ -82,7 +82,8 @@ enum StatsSchema {
 
     /// The monitor's pilot list: each factory's pilots one row each (replaced
     /// with its every report), and the attempts that ended under each pilot,
-    /// which the sampler folds from the inbox as it folds the node counts.
+    /// which the sampler folds from the inbox as it folds the node counts;
+    /// and an index of the failed attempts' counters for the error pages.
     static func addPilots(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE factory_pilot_records (
@@ -122,6 +123,9 @@ enum StatsSchema {
                 last_at INTEGER NOT NULL
             ) WITHOUT ROWID;
             CREATE INDEX stats_pilots_time ON stats_pilots(last_at);
+
+            -- The error pages sum failed and cancelled attempts only, most rows being finished ones.
+            CREATE INDEX stats_attempts_failures ON stats_attempts(hour, queue) WHERE state != 'finished';
             """)
     }
 }
