@@ -42,6 +42,10 @@ struct StatsAndFilterTests {
         #expect(total.activated == 4 && total.finished == 2 && total.failed == 2)
         let perQueue = try await store.history(HistoryQuery(resolution: .hour, everyQueue: true, since: now - 3600, until: now + 120))
         #expect(Dictionary(uniqueKeysWithValues: perQueue.samples.map { ($0.queue, $0.activated) }) == ["Q": 3, "R": 1])
+        // Summed per queue over the window (the minute samples here): the ended attempts added up, the live counts the newest sample's.
+        let summed = try await store.history(HistoryQuery(resolution: .minute, everyQueue: true, summed: true, since: now - 3600, until: now + 120))
+        #expect(summed.samples.map(\.queue) == ["Q", "R"])
+        #expect(summed.samples.first?.finished == 2 && summed.samples.first?.failed == 2 && summed.samples.first?.activated == 3)
 
         let errors = try await store.errorStats(ErrorFilter(since: now - 3600, until: now + 3600))
         #expect(errors.finished == 2 && errors.failed == 2)
@@ -159,7 +163,7 @@ struct StatsAndFilterTests {
     }
 
     @Test("no query behind a monitor page scans a whole table", arguments: [
-        "history", "history by queue", "history of a queue", "errors", "errors of a queue", "errors of an owner", "errors of a task",
+        "history", "history by queue", "history summed by queue", "history of a queue", "errors", "errors of a queue", "errors of an owner", "errors of a task",
         "nodes", "liveness", "sample", "pilots", "pilots of a queue", "pilots in a state", "pilots of a queue in a state",
         "pilots by id", "pilots of a factory",
     ])
@@ -171,6 +175,8 @@ struct StatsAndFilterTests {
             switch query {
             case "history": _ = try StatsQueries.history(db, HistoryQuery(resolution: .minute, since: now - 86_400, until: now))
             case "history by queue": _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, everyQueue: true, since: now - 86_400, until: now))
+            case "history summed by queue":
+                _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, everyQueue: true, summed: true, since: now - 86_400, until: now))
             case "history of a queue": _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, queue: "Q", since: now - 86_400, until: now))
             case "errors": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now))
             case "errors of a queue": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now, queue: "Q"))

@@ -12,7 +12,14 @@ enum StatsQueries {
         let step = query.resolution.seconds
         let since = Int64(query.since) / step * step
         let until = Int64(query.until)
-        let rows = if query.everyQueue {
+        let rows = if query.everyQueue && query.summed {
+            // One row per queue: the newest sample's live counts (SQLite takes the
+            // bare columns from the max(at) row), the window's ended attempts summed.
+            try Row.fetchAll(db, sql: """
+                SELECT max(at), queue, defined, assigned, activated, sent, starting, running, holding, sum(finished), sum(failed), sum(cancelled)
+                FROM stats_history WHERE resolution = ? AND at BETWEEN ? AND ? AND queue != '*' GROUP BY queue ORDER BY queue
+                """, arguments: [step, since, until])
+        } else if query.everyQueue {
             try Row.fetchAll(db, sql: """
                 SELECT \(historyColumns) FROM stats_history WHERE resolution = ? AND at BETWEEN ? AND ? AND queue != '*' ORDER BY at, queue
                 """, arguments: [step, since, until])
@@ -50,17 +57,21 @@ enum StatsQueries {
         var conditions = ["state != 'finished'", "code != 0", "hour BETWEEN ? AND ?"]
         var arguments: StatementArguments = [since, until]
         if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT queue, owner, code, sum(n) FROM stats_attempts WHERE \(conditions.joined(separator: " AND ")) GROUP BY queue, owner, code
-            """, arguments: arguments)
+        let failures = conditions.joined(separator: " AND ")
+        // Summed by SQL per code and queue, and per code and owner: a few thousand rows, not one per attempt counter.
         var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
-        for row in rows {
-            let code: Int = row[2], n: Int = row[3]
+        for row in try Row.fetchAll(db, sql: "SELECT code, queue, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, queue",
+                                    arguments: arguments) {
+            let code: Int = row[0], n: Int = row[2]
             var entry = byCode[code] ?? (0, [:], [:])
             entry.count += n
-            entry.queues[row[0], default: 0] += n
-            entry.owners[row[1], default: 0] += n
+            entry.queues[row[1], default: 0] += n
             byCode[code] = entry
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT code, owner, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, owner",
+                                    arguments: arguments) {
+            let code: Int = row[0], n: Int = row[2]
+            byCode[code]?.owners[row[1], default: 0] += n
         }
         return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
                           cancelled: ended["cancelled"] ?? 0, errors: errorCounts(byCode), hours: hours)

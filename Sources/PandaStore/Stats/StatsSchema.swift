@@ -124,8 +124,8 @@ enum StatsSchema {
             ) WITHOUT ROWID;
             CREATE INDEX stats_pilots_time ON stats_pilots(last_at);
 
-            -- The error pages sum failed and cancelled attempts only, most rows being finished ones.
-            CREATE INDEX stats_attempts_failures ON stats_attempts(hour, queue) WHERE state != 'finished';
+            -- The error pages sum failed and cancelled attempts only (most rows are finished ones), from the index alone.
+            CREATE INDEX stats_attempts_failures ON stats_attempts(hour, code, queue, owner, n) WHERE state != 'finished';
             """)
     }
 }
