@@ -50,7 +50,7 @@ struct FactoryCycle: Sendable {
         forgetOld(now: now)
         if !summary.queues.isEmpty {
             do {
-                try await client.reportPilots(PilotReport(factory: "", queues: summary.queues))
+                try await client.reportPilots(PilotReport(factory: "", queues: summary.queues, pilots: pilotRecords()))
             } catch {
                 logger.warning("cannot report pilots to the server: \(error)")
             }
@@ -115,6 +115,26 @@ struct FactoryCycle: Sendable {
             records[index].reason = reason
             records[index].endedAt = now
             logger.info("pilot \(records[index].name) (\(records[index].batchID)) \(reason)")
+        }
+    }
+
+    /// Pilots reported one by one, newest first: the server's default
+    /// `server.limits.pilots_per_report` takes this many.
+    static let reportedPilots = 5000
+
+    /// The ledger's newest pilots of the queues this factory serves now (a
+    /// reload may have dropped some, which its token may no longer cover).
+    private func pilotRecords() -> [FactoryPilot]? {
+        let served = Set(settings.queues.map(\.name))
+        do {
+            return try ledger.recent(limit: Self.reportedPilots).filter { served.contains($0.queue) }.map { record in
+                FactoryPilot(batchID: record.batchID, name: record.name, queue: record.queue, batchSystem: record.system,
+                             state: record.state.rawValue, submittedAt: record.submittedAt, startedAt: record.startedAt,
+                             endedAt: record.endedAt, exitCode: record.exitCode, reason: record.reason.map { String($0.prefix(1000)) })
+            }
+        } catch {
+            logger.warning("cannot read the pilot ledger for the report; sending counts only: \(error)")
+            return nil
         }
     }
 

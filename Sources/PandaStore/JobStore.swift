@@ -53,6 +53,10 @@ public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore
     func recordPilots(_ report: PilotReport, now: Double) async throws
     /// Every factory's latest report, newest first.
     func pilotReports() async throws -> [PilotReport]
+    /// The pilots of the factories' latest reports, one each, newest
+    /// submitted first, with the attempts that ended under each (`jobsRun`,
+    /// as of the last statistics sample). Served from indexes.
+    func pilots(_ filter: PilotFilter) async throws -> [FactoryPilot]
     /// Proves the store can still commit; throws when it cannot.
     func probe() async throws
 }

@@ -219,6 +219,9 @@ enum Schema {
                 DELETE FROM request_keys WHERE route = 'pilot/acquire_jobs';
                 """)
         }
+        migrator.registerMigration("v12 one row per factory pilot, ended attempts per pilot") { db in
+            try StatsSchema.addPilots(db)
+        }
         return migrator
     }
 }
