@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "panda-pilot-bench", targets: ["PilotBenchmark"]),
         .executable(name: "panda-factory-bench", targets: ["FactoryBenchmark"]),
         .executable(name: "panda-config-bench", targets: ["ConfigBenchmark"]),
+        .executable(name: "panda-monitor-bench", targets: ["MonitorBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +117,8 @@ let package = Package(
         .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
         .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
         .executableTarget(name: "ConfigBenchmark", path: "Benchmarks/ConfigBenchmark"),
+        .executableTarget(
+            name: "MonitorBenchmark", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Benchmarks/MonitorBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", dependencies: ["PandaSystem"], path: "Tests/TestSupport"),

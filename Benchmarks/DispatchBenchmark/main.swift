@@ -5,12 +5,28 @@ import Foundation
 // pilots that each loop acquire → update running → update finished over
 // keep-alive HTTP. Prints dispatches/s and acquire latency percentiles.
 //
-//   swift build -c release --product panda --product panda-dispatch-bench
-//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32
+//   swift build -c release --product panda && swift build -c release --product panda-dispatch-bench
+//   (one build with two --product flags builds only the last)
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32 [--acquire-keys off]
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --task-jobs 10000,100000   (TaskSubmission.swift)
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --running-jobs 100000 --poll 60   (CommandPollBenchmark.swift)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+        usage: panda-dispatch-bench [--panda PATH] [--jobs N,N...] [--pilots P] [--n-jobs K] [--acquire-keys on|off]
+                                    [--task-jobs N,N...] [--running-jobs N --poll S --seconds S]
+          --panda PATH          the panda binary to start as the server (default .build/release/panda)
+          --jobs N,N...         queued jobs per dispatch run (default 1000,100000)
+          --pilots P            simulated pilots, one keep-alive connection each (default 32)
+          --n-jobs K            jobs asked for per acquire (default 1)
+          --acquire-keys on|off each acquire carries a fresh Idempotency-Key, as PandaClient sends (on, the
+                                default), or none (off), to compare keyed with unkeyed dispatch
+          --task-jobs N,N...    measure task/submit of N jobs instead (TaskSubmission.swift)
+          --running-jobs N      measure pilot/get_command polls over N running jobs (CommandPollBenchmark.swift)
+        """)
+    exit(0)
+}
 func option(_ name: String, _ fallback: String) -> String {
     guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
     return arguments[arguments.index(after: index)]
@@ -19,6 +35,8 @@ let pandaBinary = option("--panda", ".build/release/panda")
 let jobCounts = option("--jobs", "1000,100000").split(separator: ",").compactMap { Int($0) }
 let pilotCount = Int(option("--pilots", "32")) ?? 32
 let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
+/// Whether acquires carry an Idempotency-Key (PandaClient always sends one).
+let keyedAcquires = option("--acquire-keys", "on") != "off"
 /// Task submission sizes; given alone, only tasks are measured.
 let taskJobCounts = option("--task-jobs", "").split(separator: ",").compactMap { Int($0) }
 /// Jobs held running for the command-poll measurement; given alone, only that is measured.
@@ -132,7 +150,7 @@ func benchmark(jobs: Int) throws {
             while true {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 // A fresh key per acquire, as a pilot's PandaClient sends: the server remembers each claim.
-                let key = idempotencyKey()
+                let key = keyedAcquires ? idempotencyKey() : nil
                 guard let reply = try? connection.post("/api/v1/pilot/acquire_jobs", token: pilotToken, body: acquire, key: key) else { errors += 1; break }
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 requests += 1
@@ -157,7 +175,7 @@ func benchmark(jobs: Int) throws {
     group.wait()
     let seconds = Date().timeIntervalSince(start)
     let sorted = results.latencies.sorted()
-    print(String(format: "jobs %7d  pilots %3d  n_jobs %d | submit %6.0f jobs/s | dispatch %7.0f jobs/s, %7.0f requests/s | acquire p50 %6.2f ms  p99 %6.2f ms | errors %d, 429s %d",
+    print(String(format: "jobs %7d  pilots %3d  n_jobs %d  keys \(keyedAcquires ? "on " : "off") | submit %6.0f jobs/s | dispatch %7.0f jobs/s, %7.0f requests/s | acquire p50 %6.2f ms  p99 %6.2f ms | errors %d, 429s %d",
                  jobs, pilotCount, jobsPerAcquire, Double(jobs) / submitSeconds, Double(results.dispatched) / seconds,
                  Double(results.requests) / seconds,
                  percentile(sorted, 0.5), percentile(sorted, 0.99), results.errors, results.busy))

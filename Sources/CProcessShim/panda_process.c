@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +92,7 @@ static void child(const struct panda_spawn_request *r, int report) {
         errno = EPERM;
         child_fail(report);
     }
+    if (r->umask >= 0) umask((mode_t)r->umask);
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);

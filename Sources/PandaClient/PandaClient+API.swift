@@ -74,8 +74,10 @@ extension PandaClient {
         let _: EmptyReply = try await call("POST", "/api/v1/factory/report_pilots", body: report)
     }
 
-    public func pilotReports() async throws(ClientError) -> PilotReports {
-        try await call("GET", "/api/v1/factory/pilots")
+    /// Every factory's counts, and the newest pilots matching `parameters`
+    /// (`queue`, `state`, `factory`, `limit`).
+    public func pilotReports(_ parameters: [(String, String)] = []) async throws(ClientError) -> PilotReports {
+        try await call("GET", "/api/v1/factory/pilots" + Self.query(parameters))
     }
 }
 

@@ -13,7 +13,8 @@ import Synchronization
 /// server that cannot be reached, answers 5xx or sheds load (429, after its
 /// Retry-After) is left for the next. A refusal (4xx) is final and comes
 /// back as `ClientError.refused` with the server's message. Every POST
-/// carries an `Idempotency-Key`, the same on all its retries.
+/// carries an `Idempotency-Key`, the same on all its retries, and each retry
+/// an `Idempotency-Retry: true`.
 public final class PandaClient: Sendable {
     public let servers: [String]
     private let token: String?
@@ -79,15 +80,25 @@ public final class PandaClient: Sendable {
         // tried: the server applies a keyed call once and answers a retry
         // with the first answer, so a lost reply never doubles a submission
         // or strands a claimed job.
-        if method == "POST" { headers.append(("Idempotency-Key", Self.newIdempotencyKey())) }
+        let keyed = method == "POST"
+        if keyed { headers.append(("Idempotency-Key", Self.newIdempotencyKey())) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var problems: [String] = []
+        var tried = false, markedRetry = false
         for round in 0..<retry.rounds {
             if round > 0 { await pause(retry.delay(afterRound: round)) }
             let start = preferred.load(ordering: .relaxed)
             for offset in 0..<servers.count {
                 let index = (start + offset) % servers.count
                 let url = servers[index] + path
+                // Every try after the first says so: an earlier one may have
+                // been applied, so the server looks the key up (an acquire's
+                // first try skips that lookup, which keeps dispatch cheap).
+                if tried && keyed && !markedRetry {
+                    headers.append(("Idempotency-Retry", "true"))
+                    markedRetry = true
+                }
+                tried = true
                 let reply: HTTPReply
                 do {
                     reply = try await transport.perform(HTTPExchange(method: method, url: url, headers: headers, body: body))

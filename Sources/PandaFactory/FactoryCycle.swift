@@ -50,7 +50,7 @@ struct FactoryCycle: Sendable {
         forgetOld(now: now)
         if !summary.queues.isEmpty {
             do {
-                try await client.reportPilots(PilotReport(factory: "", queues: summary.queues))
+                try await client.reportPilots(PilotReport(factory: "", queues: summary.queues, pilots: pilotRecords()))
             } catch {
                 logger.warning("cannot report pilots to the server: \(error)")
             }
@@ -118,10 +118,30 @@ struct FactoryCycle: Sendable {
         }
     }
 
+    /// Pilots reported one by one, newest first: the server's default
+    /// `server.limits.pilots_per_report` takes this many.
+    static let reportedPilots = 5000
+
+    /// The ledger's newest pilots of the queues this factory serves now (a
+    /// reload may have dropped some, which its token may no longer cover).
+    private func pilotRecords() -> [FactoryPilot]? {
+        let served = Set(settings.queues.map(\.name))
+        do {
+            return try ledger.recent(limit: Self.reportedPilots).filter { served.contains($0.queue) }.map { record in
+                FactoryPilot(batchID: record.batchID, name: record.name, queue: record.queue, batchSystem: record.system,
+                             state: record.state.rawValue, submittedAt: record.submittedAt, startedAt: record.startedAt,
+                             endedAt: record.endedAt, exitCode: record.exitCode, reason: record.reason.map { String($0.prefix(1000)) })
+            }
+        } catch {
+            logger.warning("cannot read the pilot ledger for the report; sending counts only: \(error)")
+            return nil
+        }
+    }
+
     private func forgetOld(now: Double) {
         do {
             for record in try ledger.forget(endedBefore: now - Double(settings.factory.retention.milliseconds) / 1000) {
-                try? FileManager.default.removeItem(atPath: record.directory)
+                PilotDirectory.remove(record.directory)
             }
         } catch {
             logger.warning("cannot forget old pilots: \(error)")

@@ -20,9 +20,16 @@ extension FactoryCycle {
         for _ in 0..<count {
             let name = "panda-\(queue.name)-\(RandomHex.make(bits: 40))"
             let directory = settings.spool + "/" + queue.name + "/" + name
-            // The queue's directory as the umask has it (a batch.user pilot
-            // must pass through it); the pilot's own is private.
+            // The queue's directory as the umask has it; the pilot's own is private.
             try FileManager.default.createDirectory(atPath: settings.spool + "/" + queue.name, withIntermediateDirectories: true)
+            if queue.batch?.user != nil {
+                // A batch.user pilot must pass through the spool to its own
+                // directory, whatever the factory's umask (0077 under its
+                // unit): searchable, never listable.
+                for path in [settings.spool, settings.spool + "/" + queue.name] where chmod(path, 0o711) != 0 {
+                    throw BatchError.commandFailed(command: "chmod 711 \(path)", detail: String(cString: strerror(errno)))
+                }
+            }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             let token = try await client.pilotToken(PilotTokenRequest(queue: queue.name, validFor: validFor)).token
             // It goes into a shell script and a file name: only a JWT's characters.
@@ -103,7 +110,7 @@ extension FactoryCycle {
                 logger.warning("\(message)", metadata: ["panda.queue": "\(queue.name)"])
             } else {
                 try ledger.remove(record)
-                try? FileManager.default.removeItem(atPath: record.directory)
+                PilotDirectory.remove(record.directory)
                 logger.info("pilot \(record.name) never reached \(adapter.system.rawValue); forgotten", metadata: ["panda.queue": "\(queue.name)"])
             }
         }

@@ -18,7 +18,11 @@ public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore
     func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob]
     /// Hands the best fitting activated jobs of a queue to a pilot, each with
     /// a new lease. A job attempt is handed out once, whatever runs concurrently.
-    /// With a key used before, returns the jobs that call was handed.
+    /// Each job taken carries the key (caller and key) for its attempt. With
+    /// `key.isRetry` and a key an earlier call took jobs with, returns those
+    /// that are still `sent` (same attempt, same lease) and takes nothing new;
+    /// a first try (no `isRetry`) looks nothing up, so it costs no extra read
+    /// or row.
     func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob]
     /// After a claim that found nothing: why the queue's activated jobs (a
     /// bounded sample of them) do not fit the pilot, or nil when it has none.
@@ -49,6 +53,10 @@ public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore
     func recordPilots(_ report: PilotReport, now: Double) async throws
     /// Every factory's latest report, newest first.
     func pilotReports() async throws -> [PilotReport]
+    /// The pilots of the factories' latest reports, one each, newest
+    /// submitted first, with the attempts that ended under each (`jobsRun`,
+    /// as of the last statistics sample). Served from indexes.
+    func pilots(_ filter: PilotFilter) async throws -> [FactoryPilot]
     /// Proves the store can still commit; throws when it cannot.
     func probe() async throws
 }

@@ -68,29 +68,6 @@ public final class SQLiteJobStore: JobStore {
         try await storeErrors { try await writer.write { db in try Self.recover(db, request, now: now) } }
     }
 
-    public func recordPilots(_ report: PilotReport, now: Double) async throws {
-        let text = String(decoding: try JSONEncoder().encode(report.queues), as: UTF8.self)
-        try await storeErrors {
-            try await writer.write { db in
-                try db.execute(sql: """
-                    INSERT INTO factory_pilots (factory, report, reported_at) VALUES (?, ?, ?)
-                    ON CONFLICT (factory) DO UPDATE SET report = excluded.report, reported_at = excluded.reported_at
-                    """, arguments: [report.factory, text, now])
-            }
-        }
-    }
-
-    public func pilotReports() async throws -> [PilotReport] {
-        try await storeErrors {
-            try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT factory, report, reported_at FROM factory_pilots ORDER BY reported_at DESC").map { row in
-                    PilotReport(factory: row[0], queues: try JSONDecoder().decode([QueuePilots].self, from: Data((row[1] as String).utf8)),
-                                reportedAt: row[2])
-                }
-            }
-        }
-    }
-
     public func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>] {
         let results = try await storeErrors {
             try await writer.writeEach(updates.map { update in { db in try Self.apply(db, update, queues: queues, now: now) } })

@@ -34,13 +34,18 @@ public struct HistoryQuery: Sendable, Equatable {
     public var resolution: HistoryResolution
     public var queue: String?
     public var everyQueue: Bool
+    /// With `everyQueue`: one sample per queue, its finished, failed and
+    /// cancelled summed over the window, its live counts the newest sample's.
+    public var summed: Bool
     public var since: Double
     public var until: Double
 
-    public init(resolution: HistoryResolution, queue: String? = nil, everyQueue: Bool = false, since: Double, until: Double) {
+    public init(resolution: HistoryResolution, queue: String? = nil, everyQueue: Bool = false, summed: Bool = false,
+                since: Double, until: Double) {
         self.resolution = resolution
         self.queue = queue
         self.everyQueue = everyQueue
+        self.summed = summed
         self.since = since
         self.until = until
     }

@@ -17,6 +17,10 @@ extension Spawn {
         /// Exactly the groups the child has (the primary one included).
         public let groups: [gid_t]
         public let home: String
+        /// The umask the child starts with, as a login would give it, or nil
+        /// for this process's. Applied only when the child switches user (a
+        /// child that is this user anyway is started with this process's).
+        public var umask: mode_t?
 
         public var description: String { "\(user) (uid \(uid), gid \(gid))" }
 

@@ -9,6 +9,7 @@ final class AnswerLosingProxy: @unchecked Sendable {
     private let listener: Int32
     private let lock = NSLock()
     private var seenKeys: [String] = []
+    private var seenRetryMarks: [Bool] = []
 
     init(to serverPort: Int, lose: Int) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -32,7 +33,10 @@ final class AnswerLosingProxy: @unchecked Sendable {
                 guard client >= 0 else { return }
                 // One request per connection: the reply says Connection: close.
                 guard let request = Self.readMessage(client) else { close(client); continue }
-                if let key = Self.header("idempotency-key", in: request) { lock.withLock { seenKeys.append(key) } }
+                if let key = Self.header("idempotency-key", in: request) {
+                    let marked = Self.header("idempotency-retry", in: request) == "true"
+                    lock.withLock { seenKeys.append(key); seenRetryMarks.append(marked) }
+                }
                 let upstream = Self.connect(port: serverPort)
                 Self.writeAll(upstream, Self.closing(request))
                 let reply = Self.readMessage(upstream)
@@ -50,6 +54,8 @@ final class AnswerLosingProxy: @unchecked Sendable {
 
     /// The Idempotency-Key of every request that came through, in order.
     var keys: [String] { lock.withLock { seenKeys } }
+    /// For each keyed request, whether it carried `Idempotency-Retry: true`.
+    var retryMarks: [Bool] { lock.withLock { seenRetryMarks } }
 
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))

@@ -40,11 +40,33 @@ struct IdempotentRetryTests {
                                                               disk: .gigabytes(10), remaining: .hours(48)))
         let job = try #require(acquired.jobs.first)
         #expect(Set(proxy.keys).count == 1 && proxy.keys.count == 2)
+        #expect(proxy.retryMarks == [false, true], "only the retry says so, and only it makes the server look the key up")
         let summary = try await server.get("/api/v1/stats/summary", token: user).decode(StateSummary.self)
         #expect(summary.count(queue: "Q1", state: .sent) == 1, "nothing stranded in sent")
         #expect(summary.count(queue: "Q1", state: .activated) == 1)
         let running: [String: Any] = ["job_id": job.id, "attempt": job.attempt, "lease": job.lease, "state": "running"]
         #expect(try await server.post("/api/v1/pilot/update_job", token: pilotToken, json: running).status == 200)
+    }
+
+    @Test("a pilot's retried acquire never gets the jobs another pilot token claimed with the same key")
+    func acquireKeysAreTheCallers() async throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        let user = try server.token("alice", scope: "submit")
+        _ = try await server.post("/api/v1/job/submit", token: user, json: ["jobs": [jobJSON("a", queue: "Q1"), jobJSON("b", queue: "Q1")]])
+        let first = try server.token("p1", scope: "pilot", queues: ["Q1"])
+        let second = try server.token("p2", scope: "pilot", queues: ["Q1"])
+        let ask: [String: Any] = ["queue": "Q1", "node": "n", "cores": 4, "memory": "8GB", "disk": "10GB", "remaining": "48h", "n_jobs": 1]
+        let key = ["Idempotency-Key": "0190-aa"]
+        let retry = key.merging(["Idempotency-Retry": "true"]) { $1 }
+        let firsts = try await server.post("/api/v1/pilot/acquire_jobs", token: first, json: ask, headers: key).decode(AcquireResult.self)
+        let replayed = try await server.post("/api/v1/pilot/acquire_jobs", token: first, json: ask, headers: retry).decode(AcquireResult.self)
+        #expect(replayed.jobs.map(\.lease) == firsts.jobs.map(\.lease), "the same caller's retry gets its claim again")
+        let seconds = try await server.post("/api/v1/pilot/acquire_jobs", token: second, json: ask, headers: retry).decode(AcquireResult.self)
+        let job = try #require(seconds.jobs.first)
+        #expect(job.id != firsts.jobs.first?.id && job.lease != firsts.jobs.first?.lease)
+        let bad = try await server.post("/api/v1/pilot/acquire_jobs", token: second, json: ask, headers: key.merging(["Idempotency-Retry": "yes"]) { $1 })
+        #expect(bad.status == 400)
     }
 
     @Test("a key belongs to its caller, and a malformed key is refused")

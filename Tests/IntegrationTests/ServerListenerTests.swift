@@ -11,6 +11,26 @@ struct ServerListenerTests {
     /// times longer, so only a server that never closes fails them.
     static let quick = "connections: { header_timeout: 1s, body_timeout: 1s, idle_timeout: 1s }"
 
+    @Test("a server whose port is taken exits with an error instead of running on without a listener")
+    func portTaken() throws {
+        let first = try ServerProcess()
+        defer { first.cleanUp() }
+        let second = try ServerProcess(start: false)
+        defer { second.cleanUp() }
+        let config = try String(contentsOfFile: second.configPath, encoding: .utf8)
+        try config.replacingOccurrences(of: "127.0.0.1:\(second.port)", with: "127.0.0.1:\(first.port)")
+            .write(toFile: second.configPath, atomically: true, encoding: .utf8)
+        let process = try ChildProcess.spawn(PandaProcess.binary, ["server", "-c", second.configPath],
+                                             environment: ["PATH": "/usr/bin:/bin"], stdout: second.logPath)
+        // Its services used to spin once the group cancelled them (a sleep
+        // under try? returns at once), so the process never ended.
+        let status = process.wait(timeout: 60)
+        if status == nil { process.kill9() }
+        #expect(status != nil && status != 0, "still running or exited 0: \(second.log_().suffix(2000))")
+        #expect(second.log_().split(separator: "\n").count < 50, "it logged in a loop: \(second.log_().suffix(2000))")
+        #expect(first.process?.isRunning == true)
+    }
+
     @Test("a request head that stops midway is closed after the header timeout")
     func halfSentHead() throws {
         let server = try ServerProcess(server: Self.quick)

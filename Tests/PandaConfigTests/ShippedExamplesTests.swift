@@ -14,6 +14,15 @@ struct ShippedExamplesTests {
         #expect(systems == [.local, .slurm, .condor, .pbs], "the examples show every batch system")
     }
 
+    @Test("pilot.workdir is where the batch system starts the pilot, not a path next to the configuration file")
+    func pilotWorkdir() throws {
+        // The shipped file says `workdir: .`; read next to the file it was /etc/panda/., which pilots cannot write.
+        #expect(try load(Repository.path("etc/panda/panda.yaml")).configuration.pilot.workdir == ".")
+        let scratch = try ScratchDirectory(["panda.yaml": "pilot: { workdir: scratch/jobs }\n"])
+        defer { scratch.cleanUp() }
+        #expect(try load(scratch.path("panda.yaml")).configuration.pilot.workdir == "scratch/jobs")
+    }
+
     /// The ```yaml blocks of docs/configuration.md, in order.
     static var documentedBlocks: [String] {
         guard let text = try? String(contentsOfFile: Repository.path("docs/configuration.md"), encoding: .utf8) else { return [] }

@@ -42,6 +42,10 @@ struct StatsAndFilterTests {
         #expect(total.activated == 4 && total.finished == 2 && total.failed == 2)
         let perQueue = try await store.history(HistoryQuery(resolution: .hour, everyQueue: true, since: now - 3600, until: now + 120))
         #expect(Dictionary(uniqueKeysWithValues: perQueue.samples.map { ($0.queue, $0.activated) }) == ["Q": 3, "R": 1])
+        // Summed per queue over the window (the minute samples here): the ended attempts added up, the live counts the newest sample's.
+        let summed = try await store.history(HistoryQuery(resolution: .minute, everyQueue: true, summed: true, since: now - 3600, until: now + 120))
+        #expect(summed.samples.map(\.queue) == ["Q", "R"])
+        #expect(summed.samples.first?.finished == 2 && summed.samples.first?.failed == 2 && summed.samples.first?.activated == 3)
 
         let errors = try await store.errorStats(ErrorFilter(since: now - 3600, until: now + 3600))
         #expect(errors.finished == 2 && errors.failed == 2)
@@ -158,8 +162,9 @@ struct StatsAndFilterTests {
     }
 
     @Test("no query behind a monitor page scans a whole table", arguments: [
-        "history", "history by queue", "history of a queue", "errors", "errors of a queue", "errors of an owner", "errors of a task",
-        "nodes", "liveness", "sample",
+        "history", "history by queue", "history summed by queue", "history of a queue", "errors", "errors of a queue", "errors of an owner", "errors of a task",
+        "nodes", "liveness", "sample", "pilots", "pilots of a queue", "pilots in a state", "pilots of a queue in a state",
+        "pilots by id", "pilots of a factory",
     ])
     func statsPlans(_ query: String) async throws {
         let fixture = try StoreFixture()
@@ -169,6 +174,8 @@ struct StatsAndFilterTests {
             switch query {
             case "history": _ = try StatsQueries.history(db, HistoryQuery(resolution: .minute, since: now - 86_400, until: now))
             case "history by queue": _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, everyQueue: true, since: now - 86_400, until: now))
+            case "history summed by queue":
+                _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, everyQueue: true, summed: true, since: now - 86_400, until: now))
             case "history of a queue": _ = try StatsQueries.history(db, HistoryQuery(resolution: .hour, queue: "Q", since: now - 86_400, until: now))
             case "errors": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now))
             case "errors of a queue": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now, queue: "Q"))
@@ -176,6 +183,12 @@ struct StatsAndFilterTests {
             case "errors of a task": _ = try StatsQueries.errors(db, ErrorFilter(since: now - 86_400, until: now, taskID: 3))
             case "nodes": _ = try StatsQueries.nodes(db, queue: "Q", since: now - 86_400, until: now)
             case "liveness": _ = try StatsQueries.liveness(db, now: now)
+            case "pilots": _ = try SQLiteJobStore.pilots(db, PilotFilter())
+            case "pilots of a queue": _ = try SQLiteJobStore.pilots(db, PilotFilter(queue: "Q"))
+            case "pilots in a state": _ = try SQLiteJobStore.pilots(db, PilotFilter(state: "running"))
+            case "pilots of a queue in a state": _ = try SQLiteJobStore.pilots(db, PilotFilter(queue: "Q", state: "failed"))
+            case "pilots by id": _ = try SQLiteJobStore.pilots(db, PilotFilter(names: ["p1", "p2"]))
+            case "pilots of a factory": _ = try SQLiteJobStore.pilots(db, PilotFilter(factory: "f1"))
             default: break
             }
         }
@@ -183,6 +196,9 @@ struct StatsAndFilterTests {
             // The sampler writes; its reads of the state counters and the
             // inbox are whole-table by design (a few hundred rows, emptied each time).
             try await fixture.store.sampleStats(now: now)
+        } else if query == "pilots" {
+            // Unfiltered: the newest pilots by walking the time index, stopped by LIMIT.
+            #expect(try await fullScans(fixture.store, sql).allSatisfy { $0.hasPrefix("SCAN p USING INDEX factory_pilot_records_time") })
         } else {
             #expect(!sql.isEmpty)
             #expect(try await fullScans(fixture.sqlite, sql) == [])
@@ -227,6 +243,43 @@ struct StatsAndFilterTests {
         } else {
             #expect(scans == [])
         }
+        await fixture.close()
+    }
+}
+
+extension StatsAndFilterTests {
+    @Test("queue and state together read the index the state counters point to, and list the same jobs whichever it is", arguments: [
+        (0, "jobs_dispatch"), (10, "jobs_queue"), (900_000, "jobs_state"),
+    ])
+    func queueAndStateIndex(_ planted: (others: Int, index: String)) async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        _ = try await store.submit((0..<6).map { StoreFixture.job("q\($0)", queue: $0 < 4 ? "Q" : "R") }, now: now)
+        try await end(store, node: "n", failWith: 1305, at: now + 10)
+        try await end(store, node: "n", failWith: 1305, at: now + 20)
+        if planted.others > 0 {
+            // As if Q had 6,000 failed jobs among `others` more of its own, and the
+            // other queues 100,000 failed ones: the counters, not the rows, decide.
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE state_counts SET n = 6000 WHERE queue = 'Q' AND state = 'failed'")
+                try db.execute(sql: "INSERT OR REPLACE INTO state_counts (queue, state, n) VALUES ('Q', 'finished', ?), ('R', 'failed', 100000)",
+                               arguments: [planted.others])
+            }
+        }
+        var filter = JobFilter(state: .failed, queue: "Q")
+        filter.limit = 10
+        let chosen = filter
+        let sql = try await statements(store) { db in _ = try SQLiteJobStore.list(db, chosen, facets: true) }
+        let plans = try await store.pool.read { db in
+            try sql.filter { $0.contains("FROM jobs") }.flatMap { statement in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement).map { $0["detail"] as String }
+            }
+        }
+        #expect(plans.contains { $0.contains("USING INDEX \(planted.index) ") || $0.hasSuffix("USING INDEX \(planted.index)") }, "\(plans)")
+        #expect(try await fullScans(store, sql).allSatisfy { $0.hasPrefix("SCAN state_counts") }, "the counters' small table only")
+        let page = try await store.list(chosen, facets: true)
+        #expect(page.jobs.count == 2 && page.jobs.allSatisfy { $0.state == .failed && $0.queue == "Q" })
+        #expect(page.jobs.map(\.id) == page.jobs.map(\.id).sorted(by: >))
         await fixture.close()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import PandaCore
 import Testing
@@ -94,6 +95,19 @@ final class StoreFixture: @unchecked Sendable {
             let store = self.store as! PostgresJobStore
             try await store.session { session in
                 for statement in postgres { try await session.execute(PostgresQuery(unsafeSQL: statement)) }
+            }
+        }
+    }
+
+    /// The one number a `SELECT count(*) ...` in SQL both databases speak returns.
+    func count(_ sql: String) async throws -> Int {
+        switch backend {
+        case .sqlite:
+            return try await sqlite.pool.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        case .postgres:
+            let store = self.store as! PostgresJobStore
+            return try await store.session { session in
+                try await session.value(PostgresQuery(unsafeSQL: sql), as: Int.self) ?? 0
             }
         }
     }

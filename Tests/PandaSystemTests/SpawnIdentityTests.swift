@@ -41,6 +41,27 @@ struct SpawnIdentityTests {
         #expect(lines[5].hasSuffix("0000000000000000"), "no capabilities: \(lines[5])")
     }
 
+    @Test("a child started with an identity that has a umask starts with that umask, not the parent's",
+          .enabled(if: SystemUser.isRoot, "switching identity needs root (CI runs as root); skipped as another user"))
+    func umask() throws {
+        var user = try SystemUser.ensure("panda-test-spawn")
+        let directory = NSTemporaryDirectory() + "panda-spawn-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        chmod(directory, 0o777)
+        let output = directory + "/out"
+        // Neither 022 nor 077 (a test runner's or a unit's): only the identity's can give it.
+        user.umask = 0o027
+        let pid = try Spawn.start("sh", ["-c", "umask; touch made; stat -c %a made"], environment: ["PATH": "/usr/bin:/bin"],
+                                  stdin: "/dev/null", stdout: output, stderr: output, directory: directory, truncate: true,
+                                  searchPath: true, identity: user)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let lines = (SmallFile.text(output) ?? "").split(separator: "\n").map(String.init)
+        #expect(Spawn.exitCode(status) == 0, "\(lines)")
+        #expect(lines == ["0027", "640"])
+    }
+
     @Test("a missing executable under an identity is an error from start, not a child that exits 127",
           .enabled(if: SystemUser.isRoot, "switching identity needs root (CI runs as root); skipped as another user"))
     func missingExecutable() throws {

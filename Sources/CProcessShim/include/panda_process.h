@@ -21,8 +21,9 @@ int panda_set_child_subreaper(void);
 /// What panda_spawn_as starts: the same child posix_spawn would (its own
 /// process group, default signal dispositions, an empty mask, stdio to
 /// files, no other descriptor, a working directory), but running as
-/// `uid`/`gid` with exactly `groups`. posix_spawn cannot change ids, so
-/// this forks; the child makes only system calls until execve.
+/// `uid`/`gid` with exactly `groups` (and `umask`, when given). posix_spawn
+/// cannot change ids, so this forks; the child makes only system calls
+/// until execve.
 struct panda_spawn_request {
     const char *path;            // absolute: no PATH search after fork
     char *const *argv;
@@ -36,6 +37,7 @@ struct panda_spawn_request {
     gid_t gid;
     const gid_t *groups;
     size_t group_count;
+    int umask;                   // negative: the parent's
 };
 
 /// Starts the request's child; 0 and its pid in `pid`, or the errno of the

@@ -45,7 +45,9 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     }
 
     init(reading r: ConfigReader) {
-        workdir = r.path("workdir", default: ".")
+        // Not a path next to this file: the pilot runs on a worker node, and
+        // `.` (or any relative path) is where the batch system starts it.
+        workdir = r.value("workdir", default: ".")
         stateDir = r.path("state_dir")
         recoveryDir = r.path("recovery_dir")
         // `payload_user: NAME` is the pool of one.

@@ -142,11 +142,14 @@ public struct RequestLimits: Sendable, Codable, Equatable {
     public var textBytes: ByteCount
     /// Any other list of a job or task: software tags, environment entries, input datasets.
     public var listItems: Int
+    /// Pilot records in one `factory/report_pilots`; more are refused with 413.
+    public var pilotsPerReport: Int
 
     enum CodingKeys: String, CodingKey {
         case requestBody = "request_body", jobsPerRequest = "jobs_per_request", jobsPerTask = "jobs_per_task", inFlight = "in_flight"
         case filesPerRequest = "files_per_request", filesPerJob = "files_per_job", replicasPerFile = "replicas_per_file"
         case commandBytes = "command_bytes", taskCommandBytes = "task_command_bytes", textBytes = "text_bytes", listItems = "list_items"
+        case pilotsPerReport = "pilots_per_report"
     }
 
     /// The bounds every job and task is checked against before anything is made for it.
@@ -168,6 +171,7 @@ public struct RequestLimits: Sendable, Codable, Equatable {
         taskCommandBytes = r.value("task_command_bytes", default: .mebibytes(256), in: .kilobytes(1)...(.gibibytes(16)))
         textBytes = r.value("text_bytes", default: ByteCount(bytes: 4096), in: ByteCount(bytes: 256)...(.mebibytes(1)))
         listItems = r.value("list_items", default: 1000, in: 1...1_000_000)
+        pilotsPerReport = r.value("pilots_per_report", default: 10_000, in: 1...1_000_000)
         r.finish()
     }
 }

@@ -93,10 +93,13 @@ public struct JobDescription: Sendable, Codable, Equatable {
     public var attempts: [AttemptOutcome]
     /// For a job activated for a while: why pilots did not take it.
     public var waiting: String?
+    /// The batch system's id of the current attempt's pilot, from its
+    /// factory's report (nil for pilots no factory reported).
+    public var batchID: String?
 
     enum CodingKeys: String, CodingKey {
         case status, spec, pilot, node, outputs, timings, history, attempts, waiting
-        case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss"
+        case exitCode = "exit_code", cpuSeconds = "cpu_seconds", maxRSS = "max_rss", batchID = "batch_id"
     }
 
     public init(status: JobStatus, spec: JobSpec, pilot: String?, node: String?, exitCode: Int?, cpuSeconds: Double?,
@@ -134,11 +137,13 @@ public struct AttemptOutcome: Sendable, Codable, Equatable {
     public var timings: StepTimings?
     /// When it ended; nil while it runs.
     public var endedAt: Double?
+    /// Its pilot's batch id, from the factory's report (set by the server).
+    public var batchID: String?
 
     enum CodingKeys: String, CodingKey {
         case attempt, state, queue, pilot, node, outputs, timings
         case exitCode = "exit_code", errorCode = "error_code", errorDiag = "error_diag", cpuSeconds = "cpu_seconds",
-             maxRSS = "max_rss", endedAt = "ended_at"
+             maxRSS = "max_rss", endedAt = "ended_at", batchID = "batch_id"
     }
 
     public init(attempt: Int, state: JobState, queue: String?, pilot: String?, node: String?, exitCode: Int?, errorCode: Int?,

@@ -8,9 +8,10 @@ import PandaSystem
 /// of a queue's pilots alive. A pilot is known by its pid and its start time
 /// (`PID:TICKS`, see `LocalPilotID`), so after a factory restart a process
 /// that merely got a recorded pid again is not taken for a pilot, and cancel
-/// never signals it. With `batch.user`, pilots run as that user (the factory
-/// must be root or hold CAP_SETUID and CAP_SETGID), so their payloads cannot
-/// read the factory's credential or the server's files.
+/// never signals it. With `batch.user`, pilots run as that user, with umask
+/// 022 (the factory must be root or hold CAP_SETUID and CAP_SETGID, and
+/// CAP_CHOWN for their spool files and CAP_KILL to stop them), so their
+/// payloads cannot read the factory's credential or the server's files.
 struct LocalAdapter: BatchAdapter {
     var system: BatchSystem { .local }
 
@@ -46,7 +47,7 @@ struct LocalAdapter: BatchAdapter {
     /// The queue's `batch.user`, or nil to run pilots as the factory's user.
     static func identity(for queue: QueueConfig) throws(BatchError) -> Spawn.Identity? {
         guard let user = queue.batch?.user else { return nil }
-        let identity: Spawn.Identity
+        var identity: Spawn.Identity
         do {
             identity = try Spawn.Identity(user: user)
         } catch {
@@ -56,15 +57,28 @@ struct LocalAdapter: BatchAdapter {
             throw BatchError.commandFailed(command: "start pilot as \(user)",
                                            detail: "batch.user of \(queue.name) needs the factory to run as root or with CAP_SETUID and CAP_SETGID")
         }
+        // A login's umask, not the factory's private one (its unit has
+        // UMask=0077 for its credential and ledger): what the pilot stores
+        // on a local endpoint is read by other users (panda logs, the
+        // monitor). The pilot makes its own secrets 0600/0700 itself.
+        identity.umask = 0o022
         return identity
     }
 
-    /// The pilot's directory and token become the pilot user's, 0700/0600:
-    /// it works there, and nobody else reads them.
+    /// The pilot's directory and token become the pilot user's: it works
+    /// there and reads the token (0600). The directory's group is the
+    /// factory's, mode 0710, and the pilot's output files stay the
+    /// factory's (0600): the factory, holding CAP_CHOWN but no
+    /// CAP_DAC_OVERRIDE, still reaches them to open them for the child (like
+    /// a shell redirection before sudo), and nobody else gets in.
     static func handOver(_ launch: PilotLaunch, to identity: Spawn.Identity) throws(BatchError) {
-        for path in [launch.directory, launch.directory + "/pilot.token", launch.stdout, launch.stderr] {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
-            guard chown(path, identity.uid, identity.gid) == 0 else {
+        let token = launch.directory + "/pilot.token"
+        for path in [token, launch.stdout, launch.stderr] where !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        // Mode first: once the pilot owns a file, only it may change the mode.
+        for (path, mode, group) in [(token, mode_t(0o600), identity.gid), (launch.directory, mode_t(0o710), getegid())] {
+            guard chmod(path, mode) == 0, chown(path, identity.uid, group) == 0 else {
                 throw BatchError.commandFailed(command: "chown \(identity.user) \(path)", detail: String(cString: strerror(errno)))
             }
         }

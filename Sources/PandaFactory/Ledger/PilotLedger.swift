@@ -110,6 +110,15 @@ final class PilotLedger: Sendable {
         }
     }
 
+    /// The newest pilots known to the batch system (not those still
+    /// being submitted), at most `limit`: what the factory reports one by one.
+    func recent(limit: Int) throws -> [PilotRecord] {
+        try database.read { db in
+            try PilotRecord.filter(PilotRecord.CodingKeys.state != PilotRecord.State.submitting.rawValue)
+                .order(PilotRecord.CodingKeys.submittedAt.desc).limit(limit).fetchAll(db)
+        }
+    }
+
     func all() throws -> [PilotRecord] {
         try database.read { db in try PilotRecord.order(PilotRecord.CodingKeys.submittedAt).fetchAll(db) }
     }

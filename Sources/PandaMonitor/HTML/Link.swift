@@ -23,6 +23,9 @@ enum Link {
     static func user(_ name: String) -> String { "/users/" + segment(name) }
     static func dataset(_ name: String) -> String { "/datasets/" + segment(name) }
     static func errors(_ filters: [(String, String)]) -> String { "/errors" + query(filters) }
+    static func pilots(_ filters: [String: String]) -> String {
+        "/pilots" + query(["queue", "state"].compactMap { key in filters[key].map { (key, $0) } })
+    }
 
     static func query(_ pairs: [(String, String)]) -> String {
         pairs.isEmpty ? "" : "?" + pairs.map { "\($0.0)=\(value($0.1))" }.joined(separator: "&")

@@ -55,6 +55,7 @@ enum JobPage: MonitorPage {
             ("exit code", "\(job.exitCode.map(String.init) ?? "—")"),
             ("node", "\(job.node ?? "—")"),
             ("pilot", "\(job.pilot ?? "—")"),
+            ("batch id", "<span id=\"batch-id\">\(job.batchID ?? "—")</span>"),
             ("submitted", "\(Format.time(status.createdAt))"),
             ("command", "<code>\(([spec.payload.executable] + spec.payload.arguments).joined(separator: " "))</code>"),
             ("container", "\(spec.payload.container ?? "—")"),
@@ -65,6 +66,13 @@ enum JobPage: MonitorPage {
         let factRows = facts.map { label, value -> HTML in "<tr><th>\(label)</th><td>\(value)</td></tr>" }
         let history = job.history.map { event -> HTML in
             "<tr><td class=\"n\">\(event.attempt)</td><td>\(event.state.rawValue)</td><td>\(Format.time(event.at))</td><td>\(event.errorCode.map(String.init) ?? "")</td><td>\(event.reason)</td></tr>"
+        }
+        let attempts = job.attempts.map { attempt -> HTML in
+            """
+            <tr data-attempt="\(attempt.attempt)"><td class="n">\(attempt.attempt)</td><td>\(attempt.state.rawValue)</td><td>\(attempt.queue ?? "")</td>\
+            <td>\(attempt.pilot ?? "")</td><td>\(attempt.batchID ?? "")</td><td>\(attempt.node ?? "")</td>\
+            <td class="n">\(attempt.exitCode.map(String.init) ?? "")</td><td>\(attempt.errorCode.map(String.init) ?? "")</td><td>\(Format.time(attempt.endedAt))</td></tr>
+            """
         }
         let inputs = spec.inputs.map { file -> HTML in
             let replicas = file.replicas.map { "\($0.storage): \($0.url)" }.joined(separator: "\n")
@@ -81,6 +89,8 @@ enum JobPage: MonitorPage {
         }
         let body: HTML = """
             <table id="facts">\(factRows)</table>
+            <h2>Attempts</h2>
+            \(attempts.isEmpty ? "<p>None yet.</p>" : Layout.table(["attempt", "state", "queue", "pilot", "batch id", "node", "exit", "error", "ended"], attempts, id: "attempts"))
             <h2>History (every attempt)</h2>
             \(Layout.table(["attempt", "state", "at", "error", "why"], history, id: "history"))
             <h2>Files</h2>

@@ -67,10 +67,20 @@ enum OverviewPage: MonitorPage {
             ChartData.from(try await week, title: "Finished and failed per hour, last 7 days",
                            fields: [("finished", \.finished), ("failed", \.failed)], until: until),
         ]
-        for (since, label) in [("24h", "24 h"), ("7d", "7 days")] {
+        // The busiest queues' histories, asked for all at once.
+        let windows = [("24h", "24 h"), ("7d", "7 days")]
+        let replies = try await withThrowingTaskGroup(of: (Int, HistoryReply).self) { group in
+            for (index, (window, queue)) in windows.flatMap({ window in busiest.map { (window.0, $0) } }).enumerated() {
+                group.addTask { (index, try await api.history([("resolution", "hour"), ("since", window), ("queue", queue)])) }
+            }
+            var replies: [Int: HistoryReply] = [:]
+            for try await (index, reply) in group { replies[index] = reply }
+            return replies
+        }
+        for (windowIndex, (_, label)) in windows.enumerated() {
             var series: [ChartData.Series] = []
-            for queue in busiest {
-                let reply = try await api.history([("resolution", "hour"), ("since", since), ("queue", queue)])
+            for (queueIndex, queue) in busiest.enumerated() {
+                guard let reply = replies[windowIndex * busiest.count + queueIndex] else { continue }
                 series += ChartData.from(reply, title: "", fields: [(queue, \.running)], until: until).series
             }
             charts.append(ChartData(title: "Running per queue (the \(busiest.count) busiest), last \(label)", series: series))

@@ -33,7 +33,7 @@ enum QueuesPage: MonitorPage {
 
     static func load(_ request: PageRequest) async throws -> Model {
         async let summary = request.api.summary()
-        async let day = request.api.history([("resolution", "hour"), ("since", "24h"), ("by_queue", "true")])
+        async let day = request.api.history([("resolution", "hour"), ("since", "24h"), ("by_queue", "true"), ("sum", "true")])
         async let reports = try? request.api.pilotReports()
         let counts = try await summary
         var ended: [String: (finished: Int, failed: Int)] = [:]

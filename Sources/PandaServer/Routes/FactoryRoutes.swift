@@ -41,6 +41,7 @@ extension ServerContext {
             for entry in report.queues where !(factory.covers(queue: entry.queue) || factory.scope == .admin) {
                 throw APIError.forbidden("this factory token does not cover queue \(entry.queue)")
             }
+            try checkPilotRecords(report.pilots ?? [], factory: factory)
             // The token says who reports, whatever the body claims.
             report.factory = factory.subject
             try await store.recordPilots(report, now: Self.now)
@@ -49,9 +50,37 @@ extension ServerContext {
             }
             return JSONReply.success(EmptyData())
         }
-        router.get("/api/v1/factory/pilots") { _, context in
+        router.get("/api/v1/factory/pilots") { request, context in
             _ = try context.require(.read, .factory)
-            return JSONReply.success(PilotReports(factories: try await store.pilotReports()))
+            let query = ReadQuery(request)
+            let filter = PilotFilter(queue: try query.text("queue"), state: try query.text("state"), factory: try query.text("factory"),
+                                     limit: try query.integer("limit", in: 1...1000) ?? 100)
+            if let state = filter.state, !FactoryPilot.states.contains(state) {
+                throw APIError(.badRequest, "state must be one of \(FactoryPilot.states.joined(separator: ", "))")
+            }
+            return JSONReply.success(PilotReports(factories: try await store.pilotReports(), pilots: try await store.pilots(filter)))
+        }
+    }
+
+    /// A report's pilot list: bounded before it is stored, each pilot of a
+    /// queue the factory serves, in a known state, with names of sane length.
+    func checkPilotRecords(_ pilots: [FactoryPilot], factory: TokenClaims) throws {
+        let limits = configuration.server.limits
+        guard pilots.count <= limits.pilotsPerReport else {
+            throw APIError(.contentTooLarge, "\(pilots.count) pilots in one report; at most \(limits.pilotsPerReport) (server.limits.pilots_per_report)")
+        }
+        let textBytes = Int(limits.textBytes.bytes)
+        for (index, pilot) in pilots.enumerated() {
+            guard factory.covers(queue: pilot.queue) || factory.scope == .admin else {
+                throw APIError.forbidden("pilots[\(index)]: this factory token does not cover queue \(pilot.queue)")
+            }
+            guard FactoryPilot.states.contains(pilot.state) else {
+                throw APIError(.badRequest, "pilots[\(index)].state must be one of \(FactoryPilot.states.joined(separator: ", "))")
+            }
+            for (field, text) in [("batch_id", pilot.batchID), ("name", pilot.name), ("reason", pilot.reason ?? "")]
+            where text.utf8.count > textBytes || (field != "reason" && text.isEmpty) {
+                throw APIError(.badRequest, "pilots[\(index)].\(field) must be 1 to \(textBytes) bytes (server.limits.text_bytes)")
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ extension ServerContext {
                 description.waiting = unmatchedBook.waiting(for: description, queue: queue, reports: (try? await store.pilotReports()) ?? [],
                                                             now: Self.now)
             }
+            try await addBatchIDs(&description)
             return JSONReply.success(description)
         }
         router.post("/api/v1/job/kill") { request, context in
@@ -40,6 +41,19 @@ extension ServerContext {
             let caller = try context.require(.submit, .read)
             let query = ReadQuery(request)
             return JSONReply.success(try await store.list(try jobFilter(query, caller: caller), facets: try query.flag("facets")))
+        }
+    }
+
+    /// Each attempt's pilot's batch id, from the factories' pilot records
+    /// (one indexed lookup for all of them).
+    func addBatchIDs(_ description: inout JobDescription) async throws {
+        let names = Set(([description.pilot] + description.attempts.map(\.pilot)).compactMap { $0 })
+        guard !names.isEmpty else { return }
+        let pilots = try await store.pilots(PilotFilter(names: Array(names), limit: names.count))
+        let batchIDs = Dictionary(pilots.map { ($0.name, $0.batchID) }, uniquingKeysWith: { first, _ in first })
+        description.batchID = description.pilot.flatMap { batchIDs[$0] }
+        for index in description.attempts.indices {
+            description.attempts[index].batchID = description.attempts[index].pilot.flatMap { batchIDs[$0] }
         }
     }
 

@@ -20,7 +20,8 @@ extension ServerContext {
             let steps = (until - since) / Double(resolution.seconds)
             guard steps <= 10_000 else { throw APIError(.badRequest, "\(Int(steps)) \(resolution.rawValue) samples asked; at most 10000 (use resolution=hour)") }
             return JSONReply.success(try await store.history(HistoryQuery(
-                resolution: resolution, queue: try query.text("queue"), everyQueue: try query.flag("by_queue"), since: since, until: until)))
+                resolution: resolution, queue: try query.text("queue"), everyQueue: try query.flag("by_queue"),
+                summed: try query.flag("sum"), since: since, until: until)))
         }
         router.get("/api/v1/stats/errors") { request, context in
             let caller = try context.require(.submit, .read)

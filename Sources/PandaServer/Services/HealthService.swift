@@ -77,7 +77,7 @@ struct HealthService: Service {
                     sinceStatus = .zero
                     await reportStatus()
                 }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+                guard await pauseUnlessStopping(tick) else { return }
             }
         } onGracefulShutdown: {
             systemd.stopping()

@@ -30,8 +30,7 @@ struct RevocationService: Service {
 
     func run() async throws {
         var since = self.since
-        while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+        while await pauseUnlessStopping(interval) {
             do {
                 // Revocations made in the same instant as the last one seen are read again: deny is idempotent.
                 let newest = try await Self.load(into: tokens, from: store, since: since)

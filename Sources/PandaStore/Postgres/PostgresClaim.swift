@@ -12,7 +12,8 @@ extension PostgresJobStore {
     /// The lease is `gen_random_uuid()` (PostgreSQL's strong random source)
     /// without its dashes: unguessable, so only the pilot handed the job can
     /// report on it.
-    static func claim(_ tx: PostgresWrite, _ request: ClaimRequest, now: Double) async throws -> [ClaimedJob] {
+    /// `tag` (a key's `claimTag`) goes on each row taken; an unkeyed claim writes NULL.
+    static func claim(_ tx: PostgresWrite, _ request: ClaimRequest, tag: String? = nil, now: Double) async throws -> [ClaimedJob] {
         let reason = "to pilot \(request.pilot ?? "?") on \(request.node)"
         let rows = try await tx.session.rows("""
             WITH picked AS MATERIALIZED (
@@ -24,7 +25,7 @@ extension PostgresJobStore {
                 FOR UPDATE SKIP LOCKED
             ), taken AS (
                 UPDATE jobs SET state = 'sent', lease = replace(gen_random_uuid()::text, '-', ''), pilot = \(request.pilot),
-                    node = \(request.node), command = NULL, state_changed_at = \(now), heartbeat_at = \(now)
+                    node = \(request.node), command = NULL, state_changed_at = \(now), heartbeat_at = \(now), claim_key = \(tag)
                 FROM picked WHERE jobs.id = picked.id AND jobs.state = 'activated'
                 RETURNING jobs.id, jobs.attempt, jobs.lease, jobs.spec, jobs.cores, jobs.memory, jobs.disk, jobs.walltime, jobs.priority
             ), events AS (
@@ -44,30 +45,24 @@ extension PostgresJobStore {
         return claimed
     }
 
+    /// Keyed claims as on SQLite (`ClaimKeys.swift`): the key is written on
+    /// the rows taken, and only a call marked as a retry looks it up, among
+    /// the queue's `sent` jobs, taking nothing new when it finds them.
     public func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob] {
         try await write { tx in
-            guard let earlier = try await PostgresRequestKeys.earlier(tx.session, key) else {
-                let claimed = try await Self.claim(tx, request, now: now)
-                // An empty answer needs no memory: a retry that finds work is as good.
-                if !claimed.isEmpty {
-                    try await PostgresRequestKeys.remember(tx.session, key, reply: claimed.map { "\($0.id):\($0.lease)" }.joined(separator: ","),
-                                                           now: now)
+            if let key, key.isRetry {
+                let rows = try await tx.session.rows("""
+                    SELECT id, attempt, lease, spec, cores, memory, disk, walltime FROM jobs
+                    WHERE queue = \(request.queue) AND state = 'sent' AND claim_key = \(key.claimTag)
+                    ORDER BY priority DESC, id
+                    """)
+                let earlier = try rows.map { row in
+                    ClaimedJob(id: try row[0], attempt: try row[1], lease: try row[2], specJSON: try row[3], cores: try row[4],
+                               memory: ByteCount(bytes: try row[5]), disk: ByteCount(bytes: try row[6]), walltime: .seconds(try row[7] as Int64))
                 }
-                return claimed
+                if !earlier.isEmpty { return earlier }
             }
-            var again: [ClaimedJob] = []
-            for pair in earlier.split(separator: ",") {
-                let parts = pair.split(separator: ":")
-                guard parts.count == 2, let id = Int64(parts[0]) else { continue }
-                let lease = String(parts[1])
-                guard let row = try await tx.session.one("""
-                    SELECT attempt, spec, cores, memory, disk, walltime FROM jobs WHERE id = \(id) AND lease = \(lease)
-                    """) else { continue }
-                again.append(ClaimedJob(id: id, attempt: try row[0], lease: lease, specJSON: try row[1], cores: try row[2],
-                                        memory: ByteCount(bytes: try row[3]), disk: ByteCount(bytes: try row[4]),
-                                        walltime: .seconds(try row[5] as Int64)))
-            }
-            return again
+            return try await Self.claim(tx, request, tag: key?.claimTag, now: now)
         }
     }
 

@@ -111,23 +111,4 @@ public final class PostgresJobStore: JobStore {
                 """)
         }
     }
-
-    public func recordPilots(_ report: PilotReport, now: Double) async throws {
-        let text = String(decoding: try JSONEncoder().encode(report.queues), as: UTF8.self)
-        try await write { tx in
-            try await tx.session.execute("""
-                INSERT INTO factory_pilots (factory, report, reported_at) VALUES (\(report.factory), \(text), \(now))
-                ON CONFLICT (factory) DO UPDATE SET report = excluded.report, reported_at = excluded.reported_at
-                """)
-        }
-    }
-
-    public func pilotReports() async throws -> [PilotReport] {
-        try await read { session in
-            try await session.rows("SELECT factory, report, reported_at FROM factory_pilots ORDER BY reported_at DESC").map { row in
-                PilotReport(factory: try row[0], queues: try JSONDecoder().decode([QueuePilots].self, from: Data((try row[1] as String).utf8)),
-                            reportedAt: try row[2])
-            }
-        }
-    }
 }

@@ -29,7 +29,6 @@ enum PostgresRequestKeys {
 
     static func purge(_ session: PostgresSession, now: Double) async throws {
         try await session.execute("DELETE FROM request_keys WHERE at < \(now - RequestKey.lifetime)")
-        try await session.execute("DELETE FROM request_keys WHERE at < \(now - RequestKey.claimLifetime) AND route = \(RequestKey.claimRoute)")
     }
 }
 

@@ -205,5 +205,37 @@ enum PostgresSchema {
             "CREATE INDEX jobs_name ON jobs(name, id) WHERE name IS NOT NULL",
             "CREATE INDEX jobs_error ON jobs(error_code, id) WHERE error_code IS NOT NULL",
         ]),
+        Migration(name: "v11 claim keys on job rows", statements: [
+            // A keyed claim's caller and key, written by the claim's own UPDATE (see ClaimKeys.swift).
+            "ALTER TABLE jobs ADD COLUMN claim_key TEXT",
+            "DELETE FROM request_keys WHERE route = 'pilot/acquire_jobs'",
+        ]),
+        Migration(name: "v12 one row per factory pilot, ended attempts per pilot", statements: [
+            """
+            CREATE TABLE factory_pilot_records (
+                factory TEXT NOT NULL, batch_system TEXT NOT NULL, batch_id TEXT NOT NULL, name TEXT NOT NULL,
+                queue TEXT NOT NULL, state TEXT NOT NULL, submitted_at DOUBLE PRECISION NOT NULL,
+                started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, exit_code BIGINT, reason TEXT,
+                PRIMARY KEY (factory, batch_system, batch_id)
+            )
+            """,
+            "CREATE INDEX factory_pilot_records_time ON factory_pilot_records(submitted_at)",
+            "CREATE INDEX factory_pilot_records_queue ON factory_pilot_records(queue, submitted_at)",
+            "CREATE INDEX factory_pilot_records_state ON factory_pilot_records(state, submitted_at)",
+            "CREATE INDEX factory_pilot_records_name ON factory_pilot_records(name)",
+            "ALTER TABLE stats_attempt_ends ADD COLUMN pilot TEXT",
+            """
+            CREATE OR REPLACE FUNCTION stats_attempt_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO stats_attempt_ends (at, job_id, state, error_code, queue, owner, task_id, node, pilot)
+                SELECT NEW.at, NEW.job_id, NEW.state, NEW.error_code, queue, owner, task_id, node, pilot FROM jobs WHERE id = NEW.job_id;
+                RETURN NULL;
+            END
+            $$
+            """,
+            "CREATE TABLE stats_pilots (pilot TEXT PRIMARY KEY, attempts BIGINT NOT NULL, last_at BIGINT NOT NULL)",
+            "CREATE INDEX stats_pilots_time ON stats_pilots(last_at)",
+            "CREATE INDEX stats_attempts_failures ON stats_attempts(hour, code, queue, owner, n) WHERE state != 'finished'",
+        ]),
     ]
 }

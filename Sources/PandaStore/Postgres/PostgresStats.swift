@@ -16,9 +16,11 @@ enum PostgresStats {
         }
         var attempts: [AttemptKey: Int] = [:]
         var nodes: [NodeKey: (finished: Int, failed: Int)] = [:]
+        var pilots: [String: Int] = [:]
         var lastID: Int64 = 0
         let ends = try await session.rows("""
-            SELECT id, at, state, error_code, queue, owner, task_id, node FROM stats_attempt_ends ORDER BY id LIMIT \(StatsSampler.inboxBatch)
+            SELECT id, at, state, error_code, queue, owner, task_id, node, pilot FROM stats_attempt_ends ORDER BY id
+            LIMIT \(StatsSampler.inboxBatch)
             """)
         for end in ends {
             lastID = try end[0]
@@ -34,6 +36,7 @@ enum PostgresStats {
                 if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
                 nodes[key] = counts
             }
+            if let pilot: String = try end[8] { pilots[pilot, default: 0] += 1 }
         }
         if lastID > 0 { try await session.execute("DELETE FROM stats_attempt_ends WHERE id <= \(lastID)") }
         for (key, n) in attempts {
@@ -48,6 +51,12 @@ enum PostgresStats {
                 INSERT INTO stats_nodes (hour, queue, node, finished, failed) VALUES (\(key.hour), \(key.queue), \(key.node), \(counts.finished), \(counts.failed))
                 ON CONFLICT (queue, hour, node) DO UPDATE SET finished = stats_nodes.finished + excluded.finished,
                     failed = stats_nodes.failed + excluded.failed
+                """)
+        }
+        for (pilot, n) in pilots {
+            try await session.execute("""
+                INSERT INTO stats_pilots (pilot, attempts, last_at) VALUES (\(pilot), \(n), \(Int64(now)))
+                ON CONFLICT (pilot) DO UPDATE SET attempts = stats_pilots.attempts + excluded.attempts, last_at = excluded.last_at
                 """)
         }
         var total: [String: Int] = [:]
@@ -84,6 +93,7 @@ enum PostgresStats {
         try await session.execute("DELETE FROM stats_history WHERE resolution = 3600 AND at < \(hour - StatsSampler.hourRetention)")
         try await session.execute("DELETE FROM stats_attempts WHERE hour < \(hour - StatsSampler.hourRetention)")
         try await session.execute("DELETE FROM stats_nodes WHERE hour < \(hour - StatsSampler.hourRetention)")
+        try await session.execute("DELETE FROM stats_pilots WHERE last_at < \(minute - StatsSampler.pilotRetention)")
         var report = StatsSampleReport()
         report.queues = rows.count
         report.endedAttempts = ends.count
@@ -105,7 +115,18 @@ extension PostgresJobStore {
         let until = Int64(query.until)
         return try await read { session in
             let columns = StatsQueries.historyColumns
-            let rows = if query.everyQueue {
+            let rows = if query.everyQueue && query.summed {
+                // One row per queue: the newest sample's live counts, the window's ended attempts summed.
+                try await session.rows(PostgresQuery(unsafeSQL: """
+                    SELECT * FROM (
+                        SELECT DISTINCT ON (queue) at, queue, defined, assigned, activated, sent, starting, running, holding,
+                            (sum(finished) OVER w)::bigint, (sum(failed) OVER w)::bigint, (sum(cancelled) OVER w)::bigint
+                        FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue != '*'
+                        WINDOW w AS (PARTITION BY queue)
+                        ORDER BY queue, at DESC
+                    ) newest ORDER BY queue COLLATE "C"
+                    """, binds: Self.binds(step, since, until)))
+            } else if query.everyQueue {
                 try await session.rows(PostgresQuery(unsafeSQL: """
                     SELECT \(columns) FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue != '*'
                     ORDER BY at, queue COLLATE "C"

@@ -6,8 +6,10 @@ extension SQLiteJobStore {
     /// The dispatcher's hot path: the highest-priority, oldest activated jobs
     /// of the queue that fit the pilot, each moved to sent by a conditional
     /// update, so a job is handed out once even if two claims overlap.
-    static func claim(_ db: Database, _ request: ClaimRequest, now: Double) throws -> [ClaimedJob] {
-        try take(db, try candidates(db, request), for: request, now: now)
+    /// `tag` (a key's `claimTag`) is written on each job taken, by the same
+    /// update, so a retry of the call can find them (`ClaimKeys.swift`).
+    static func claim(_ db: Database, _ request: ClaimRequest, tag: String? = nil, now: Double) throws -> [ClaimedJob] {
+        try take(db, try candidates(db, request), for: request, tag: tag, now: now)
     }
 
     /// An activated job that fits a pilot, as matching read it.
@@ -40,16 +42,18 @@ extension SQLiteJobStore {
     /// makes dispatch exactly-once: candidates read before another writer
     /// took them (another server on the database, a read outside the write
     /// lock) are skipped, never handed out twice.
-    static func take(_ db: Database, _ candidates: [Candidate], for request: ClaimRequest, now: Double) throws -> [ClaimedJob] {
+    /// An unkeyed claim writes NULL, so no earlier attempt's key survives.
+    static func take(_ db: Database, _ candidates: [Candidate], for request: ClaimRequest, tag: String? = nil, now: Double) throws -> [ClaimedJob] {
         let take = try db.cachedStatement(sql: """
-            UPDATE jobs SET state = 'sent', lease = ?, pilot = ?, node = ?, command = NULL, state_changed_at = ?, heartbeat_at = ?
+            UPDATE jobs SET state = 'sent', lease = ?, pilot = ?, node = ?, command = NULL, state_changed_at = ?, heartbeat_at = ?,
+                claim_key = ?
             WHERE id = ? AND state = 'activated' AND attempt = ?
             """)
         var claimed: [ClaimedJob] = []
         for candidate in candidates {
             // Unguessable, so only the pilot handed the job can report on it.
             let lease = RandomHex.make(bits: 128)
-            try take.execute(arguments: [lease, request.pilot, request.node, now, now, candidate.id, candidate.attempt])
+            try take.execute(arguments: [lease, request.pilot, request.node, now, now, tag, candidate.id, candidate.attempt])
             guard db.changesCount == 1 else { continue }
             let job = CurrentJob(id: candidate.id, queue: request.queue, state: .activated, attempt: candidate.attempt,
                                  maxAttempts: candidate.maxAttempts, lease: lease, command: nil, owner: candidate.owner)

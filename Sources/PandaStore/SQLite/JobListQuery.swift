@@ -9,17 +9,32 @@ struct JobListQuery {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     var descending = true
+    /// `jobs`, or `jobs INDEXED BY ...` when the counters chose for queue and state.
+    var source = "jobs"
 
     /// Jobs counted for the attribute summary: enough to be useful, few
     /// enough that a page view never counts a million rows.
     static let facetRows = 1000
 
     init(_ db: Database, _ filter: JobFilter) throws(StoreError) {
+        // Queue and state alone (beside id bounds): the counters pick the index.
+        var choice: JobListIndexChoice?
+        if let state = filter.state, let queues = filter.queues, !queues.isEmpty, filter.owner == nil, filter.taskID == nil,
+           filter.errorCode == nil, filter.namePattern == nil {
+            do {
+                choice = try JobListIndexChoice.choose(db, queues: queues, state: state)
+            } catch {
+                throw .database(String(describing: error))
+            }
+        }
+        if choice == .dispatchIndex { source = "jobs INDEXED BY jobs_dispatch" }
+        // A unary + keeps SQLite from using that column's index.
         if let owner = filter.owner { add("owner = ?", [owner]) }
-        if let state = filter.state { add("state = ?", [state.rawValue]) }
+        if let state = filter.state { add(choice == .queueIndex ? "+state = ?" : "state = ?", [state.rawValue]) }
         if let queues = filter.queues {
             guard !queues.isEmpty else { add("0", []); return }
-            add(queues.count == 1 ? "queue = ?" : "queue IN (\(Array(repeating: "?", count: queues.count).joined(separator: ", ")))",
+            let column = choice == .stateIndex ? "+queue" : "queue"
+            add(queues.count == 1 ? "\(column) = ?" : "\(column) IN (\(Array(repeating: "?", count: queues.count).joined(separator: ", ")))",
                 StatementArguments(queues))
         }
         if let task = filter.taskID { add("task_id = ?", [task]) }
@@ -59,7 +74,7 @@ struct JobListQuery {
 
     func sql(columns: String) -> String {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return "SELECT \(columns) FROM jobs \(whereClause) ORDER BY id \(descending ? "DESC" : "ASC") LIMIT ?"
+        return "SELECT \(columns) FROM \(source) \(whereClause) ORDER BY id \(descending ? "DESC" : "ASC") LIMIT ?"
     }
 
     /// A name pattern as a GLOB: `*` stays a wildcard, GLOB's other special

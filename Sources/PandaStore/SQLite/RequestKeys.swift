@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import PandaCore
 
-/// The remembered answers of keyed requests, read and written in the same
+/// The remembered answers of keyed submissions, read and written in the same
 /// savepoint as the request's own change: the change and its key commit
-/// together or not at all, so a retry can never apply it twice.
+/// together or not at all, so a retry can never apply it twice. (Claims keep
+/// their keys on the job rows instead: `ClaimKeys.swift`.)
 enum RequestKeys {
     /// The stored answer of an earlier call with this key, if there was one.
     static func earlier(_ db: Database, _ key: RequestKey?) throws -> String? {
@@ -27,36 +28,10 @@ enum RequestKeys {
     /// Forgets keys older than their lifetime; the sweeper calls it.
     static func purge(_ db: Database, now: Double) throws {
         try db.cachedStatement(sql: "DELETE FROM request_keys WHERE at < ?").execute(arguments: [now - RequestKey.lifetime])
-        try db.cachedStatement(sql: "DELETE FROM request_keys WHERE at < ? AND route = ?")
-            .execute(arguments: [now - RequestKey.claimLifetime, RequestKey.claimRoute])
     }
 }
 
 extension SQLiteJobStore {
-    /// A claim's answer, remembered as `id:lease` pairs: the jobs it handed
-    /// out are read again on a retry, which costs the first call nothing more.
-    static func claim(_ db: Database, _ request: ClaimRequest, key: RequestKey?, now: Double) throws -> [ClaimedJob] {
-        guard let earlier = try RequestKeys.earlier(db, key) else {
-            let claimed = try claim(db, request, now: now)
-            // An empty answer needs no memory: a retry that finds work is as good.
-            if !claimed.isEmpty {
-                try RequestKeys.remember(db, key, reply: claimed.map { "\($0.id):\($0.lease)" }.joined(separator: ","), now: now)
-            }
-            return claimed
-        }
-        let statement = try db.cachedStatement(sql: """
-            SELECT attempt, spec, cores, memory, disk, walltime FROM jobs WHERE id = ? AND lease = ?
-            """)
-        return try earlier.split(separator: ",").compactMap { pair -> ClaimedJob? in
-            let parts = pair.split(separator: ":")
-            guard parts.count == 2, let id = Int64(parts[0]) else { return nil }
-            let lease = String(parts[1])
-            guard let row = try Row.fetchOne(statement, arguments: [id, lease]) else { return nil }
-            return ClaimedJob(id: id, attempt: row[0], lease: lease, specJSON: row[1], cores: row[2],
-                              memory: ByteCount(bytes: row[3]), disk: ByteCount(bytes: row[4]), walltime: .seconds(row[5]))
-        }
-    }
-
     /// A submission's answer, remembered as the submitted jobs.
     static func insert(_ db: Database, _ jobs: [NewJob], specs: [String], key: RequestKey?, now: Double) throws -> [SubmittedJob] {
         if let earlier = try RequestKeys.earlier(db, key) {

@@ -210,6 +210,18 @@ enum Schema {
         migrator.registerMigration("v10 monitor statistics and job list filters") { db in
             try StatsSchema.create(db)
         }
+        migrator.registerMigration("v11 claim keys on job rows") { db in
+            try db.execute(sql: """
+                -- A keyed claim's caller and key, written by the UPDATE that takes the job, so a
+                -- first try costs no extra row; a retry finds its jobs among the queue's sent ones.
+                ALTER TABLE jobs ADD COLUMN claim_key TEXT;
+                -- Claims no longer remember their answers here; nothing reads these rows.
+                DELETE FROM request_keys WHERE route = 'pilot/acquire_jobs';
+                """)
+        }
+        migrator.registerMigration("v12 one row per factory pilot, ended attempts per pilot") { db in
+            try StatsSchema.addPilots(db)
+        }
         return migrator
     }
 }

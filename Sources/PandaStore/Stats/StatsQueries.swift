@@ -12,7 +12,14 @@ enum StatsQueries {
         let step = query.resolution.seconds
         let since = Int64(query.since) / step * step
         let until = Int64(query.until)
-        let rows = if query.everyQueue {
+        let rows = if query.everyQueue && query.summed {
+            // One row per queue: the newest sample's live counts (SQLite takes the
+            // bare columns from the max(at) row), the window's ended attempts summed.
+            try Row.fetchAll(db, sql: """
+                SELECT max(at), queue, defined, assigned, activated, sent, starting, running, holding, sum(finished), sum(failed), sum(cancelled)
+                FROM stats_history WHERE resolution = ? AND at BETWEEN ? AND ? AND queue != '*' GROUP BY queue ORDER BY queue
+                """, arguments: [step, since, until])
+        } else if query.everyQueue {
             try Row.fetchAll(db, sql: """
                 SELECT \(historyColumns) FROM stats_history WHERE resolution = ? AND at BETWEEN ? AND ? AND queue != '*' ORDER BY at, queue
                 """, arguments: [step, since, until])
@@ -28,9 +35,50 @@ enum StatsQueries {
         return HistoryReply(resolution: query.resolution, since: since, until: until, samples: samples)
     }
 
+    /// Without an owner or task filter the window's totals and hours are the
+    /// hourly samples' (a row per hour), and the codes are summed over the
+    /// failed rows alone (`stats_attempts_failures`): a week of a million
+    /// jobs is then a few thousand rows, not every finished one's.
     static func errors(_ db: Database, _ filter: ErrorFilter) throws -> ErrorStats {
         let since = Int64(filter.since) / 3600 * 3600
         let until = Int64(filter.until)
+        guard filter.owner == nil, filter.taskID == nil else { return try errorsByAttempt(db, filter, since: since, until: until) }
+        var ended: [String: Int] = [:]
+        var hours: [HourCount] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT at, finished, failed, cancelled FROM stats_history WHERE resolution = 3600 AND queue = ? AND at BETWEEN ? AND ? ORDER BY at
+            """, arguments: [filter.queue ?? StatsSampler.allQueues, since, until]) {
+            let finished: Int = row[1], failed: Int = row[2], cancelled: Int = row[3]
+            ended["finished", default: 0] += finished
+            ended["failed", default: 0] += failed
+            ended["cancelled", default: 0] += cancelled
+            if finished + failed + cancelled > 0 { hours.append(HourCount(hour: row[0], failed: failed + cancelled, finished: finished)) }
+        }
+        var conditions = ["state != 'finished'", "code != 0", "hour BETWEEN ? AND ?"]
+        var arguments: StatementArguments = [since, until]
+        if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
+        let failures = conditions.joined(separator: " AND ")
+        // Summed by SQL per code and queue, and per code and owner: a few thousand rows, not one per attempt counter.
+        var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT code, queue, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, queue",
+                                    arguments: arguments) {
+            let code: Int = row[0], n: Int = row[2]
+            var entry = byCode[code] ?? (0, [:], [:])
+            entry.count += n
+            entry.queues[row[1], default: 0] += n
+            byCode[code] = entry
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT code, owner, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, owner",
+                                    arguments: arguments) {
+            let code: Int = row[0], n: Int = row[2]
+            byCode[code]?.owners[row[1], default: 0] += n
+        }
+        return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
+                          cancelled: ended["cancelled"] ?? 0, errors: errorCounts(byCode), hours: hours)
+    }
+
+    /// An owner's or a task's ended attempts: their index narrows the rows.
+    static func errorsByAttempt(_ db: Database, _ filter: ErrorFilter, since: Int64, until: Int64) throws -> ErrorStats {
         var conditions = ["hour BETWEEN ? AND ?"]
         var arguments: StatementArguments = [since, until]
         if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
@@ -56,14 +104,17 @@ enum StatsQueries {
             entry.owners[row[2], default: 0] += n
             byCode[code] = entry
         }
-        let errors = byCode.map { code, entry in
+        return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
+                          cancelled: ended["cancelled"] ?? 0, errors: errorCounts(byCode),
+                          hours: hours.sorted { $0.key < $1.key }.map { HourCount(hour: $0.key, failed: $0.value.failed, finished: $0.value.finished) })
+    }
+
+    static func errorCounts(_ byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])]) -> [ErrorCount] {
+        byCode.map { code, entry in
             let known = ErrorCode.lookup(code)
             return ErrorCount(code: code, name: known.name, text: known.text, source: known.source, count: entry.count,
                               queues: top(entry.queues), owners: top(entry.owners))
         }.sorted { ($0.count, $1.code) > ($1.count, $0.code) }
-        return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
-                          cancelled: ended["cancelled"] ?? 0, errors: errors,
-                          hours: hours.sorted { $0.key < $1.key }.map { HourCount(hour: $0.key, failed: $0.value.failed, finished: $0.value.finished) })
     }
 
     /// The busiest names, and the rest summed under "other".

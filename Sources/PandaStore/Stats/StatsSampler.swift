@@ -7,6 +7,8 @@ enum StatsSampler {
     static let liveStates: [JobState] = [.defined, .assigned, .activated, .sent, .starting, .running, .holding]
     static let minuteRetention: Int64 = 2 * 86_400
     static let hourRetention: Int64 = 90 * 86_400
+    /// How long a pilot's count of ended attempts is kept after its last one.
+    static let pilotRetention: Int64 = 7 * 86_400
     /// Ended attempts folded per sample; a backlog (after downtime) drains over a few samples.
     static let inboxBatch = 200_000
     /// The sum over every queue.
@@ -25,9 +27,10 @@ enum StatsSampler {
 
         var attempts: [AttemptKey: Int] = [:]
         var nodes: [NodeKey: (finished: Int, failed: Int)] = [:]
+        var pilots: [String: Int] = [:]
         var lastID: Int64 = 0
         let ends = try Row.fetchAll(db, sql: """
-            SELECT id, at, state, error_code, queue, owner, task_id, node FROM stats_attempt_ends ORDER BY id LIMIT ?
+            SELECT id, at, state, error_code, queue, owner, task_id, node, pilot FROM stats_attempt_ends ORDER BY id LIMIT ?
             """, arguments: [inboxBatch])
         for end in ends {
             lastID = end[0]
@@ -43,6 +46,7 @@ enum StatsSampler {
                 if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
                 nodes[key] = counts
             }
+            if let pilot: String = end[8] { pilots[pilot, default: 0] += 1 }
         }
         if lastID > 0 { try db.execute(sql: "DELETE FROM stats_attempt_ends WHERE id <= ?", arguments: [lastID]) }
 
@@ -59,6 +63,13 @@ enum StatsSampler {
             """)
         for (key, counts) in nodes {
             try addNodes.execute(arguments: [key.hour, key.queue, key.node, counts.finished, counts.failed])
+        }
+        let addPilots = try db.cachedStatement(sql: """
+            INSERT INTO stats_pilots (pilot, attempts, last_at) VALUES (?, ?, ?)
+            ON CONFLICT DO UPDATE SET attempts = attempts + excluded.attempts, last_at = excluded.last_at
+            """)
+        for (pilot, n) in pilots {
+            try addPilots.execute(arguments: [pilot, n, Int64(now)])
         }
 
         var total: [String: Int] = [:]
@@ -88,6 +99,7 @@ enum StatsSampler {
         try db.execute(sql: "DELETE FROM stats_history WHERE resolution = 3600 AND at < ?", arguments: [hour - hourRetention])
         try db.execute(sql: "DELETE FROM stats_attempts WHERE hour < ?", arguments: [hour - hourRetention])
         try db.execute(sql: "DELETE FROM stats_nodes WHERE hour < ?", arguments: [hour - hourRetention])
+        try db.execute(sql: "DELETE FROM stats_pilots WHERE last_at < ?", arguments: [minute - pilotRetention])
         var report = StatsSampleReport()
         report.queues = rows.count
         report.endedAttempts = ends.count

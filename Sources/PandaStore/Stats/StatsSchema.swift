@@ -79,4 +79,53 @@ enum StatsSchema {
             CREATE INDEX jobs_error ON jobs(error_code, id) WHERE error_code IS NOT NULL;
             """)
     }
+
+    /// The monitor's pilot list: each factory's pilots one row each (replaced
+    /// with its every report), and the attempts that ended under each pilot,
+    /// which the sampler folds from the inbox as it folds the node counts;
+    /// and an index of the failed attempts' counters for the error pages.
+    static func addPilots(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE factory_pilot_records (
+                factory TEXT NOT NULL,
+                batch_system TEXT NOT NULL,
+                batch_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                queue TEXT NOT NULL,
+                state TEXT NOT NULL,
+                submitted_at REAL NOT NULL,
+                started_at REAL,
+                ended_at REAL,
+                exit_code INTEGER,
+                reason TEXT,
+                PRIMARY KEY (factory, batch_system, batch_id)
+            );
+            CREATE INDEX factory_pilot_records_time ON factory_pilot_records(submitted_at);
+            CREATE INDEX factory_pilot_records_queue ON factory_pilot_records(queue, submitted_at);
+            CREATE INDEX factory_pilot_records_state ON factory_pilot_records(state, submitted_at);
+            CREATE INDEX factory_pilot_records_name ON factory_pilot_records(name);
+
+            -- The pilot id of each ended attempt, taken with its node.
+            ALTER TABLE stats_attempt_ends ADD COLUMN pilot TEXT;
+            DROP TRIGGER stats_attempt_ended;
+            CREATE TRIGGER stats_attempt_ended AFTER INSERT ON job_events
+            WHEN NEW.state IN ('finished', 'failed', 'cancelled')
+            BEGIN
+                INSERT INTO stats_attempt_ends (at, job_id, state, error_code, queue, owner, task_id, node, pilot)
+                SELECT NEW.at, NEW.job_id, NEW.state, NEW.error_code, queue, owner, task_id, node, pilot FROM jobs WHERE id = NEW.job_id;
+            END;
+
+            -- Attempts that ended under each pilot, and when the last did
+            -- (rows are dropped a week after: pilots are short-lived).
+            CREATE TABLE stats_pilots (
+                pilot TEXT PRIMARY KEY,
+                attempts INTEGER NOT NULL,
+                last_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX stats_pilots_time ON stats_pilots(last_at);
+
+            -- The error pages sum failed and cancelled attempts only (most rows are finished ones), from the index alone.
+            CREATE INDEX stats_attempts_failures ON stats_attempts(hour, code, queue, owner, n) WHERE state != 'finished';
+            """)
+    }
 }

@@ -12,8 +12,10 @@ final class FactorySite: @unchecked Sendable {
     private(set) var factory: ChildProcess?
     let logPath: String
 
-    /// `queues` as for PilotSite; `factory` adds keys to the factory section.
-    init(queues: [String], factory extra: [String] = [], storage: [String] = [], pilot: String = "") throws {
+    /// `queues` as for PilotSite; `factory` adds keys to the factory section,
+    /// `top` other sections (a monitor's), `server` keys to the server's.
+    init(queues: [String], factory extra: [String] = [], storage: [String] = [], pilot: String = "", top extraTop: String = "",
+         server serverSection: String = "") throws {
         let directory = NSTemporaryDirectory() + "panda-factory-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         statePath = directory + "/factory.db"
@@ -27,7 +29,8 @@ final class FactorySite: @unchecked Sendable {
               state: \(statePath)
               credential: \(credential)
             \(extra.map { "  " + $0 }.joined(separator: "\n"))
-            """)
+            \(extraTop)
+            """, server: serverSection)
         let names = queues.compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
         let token = try site.server.token("factory-1", scope: "factory", queues: names)
         FileManager.default.createFile(atPath: credential, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])

@@ -92,6 +92,12 @@ struct WorkerNodeTests {
         let stored = try #require(job.outputs.first { $0.lfn == "who.txt" })
         let who = try String(contentsOfFile: String(stored.url.dropFirst(stored.url.hasPrefix("file://") ? 7 : 0)), encoding: .utf8)
         #expect(who == user.user + "\n")
+        // The pilot passed through the spool to its own directory: searchable by it, listable by no one.
+        let spool = (factory.statePath as NSString).deletingLastPathComponent + "/pilots"
+        for path in [spool, spool + "/UQ"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode == 0o711, "\(path) is \(String(mode, radix: 8))")
+        }
     }
 
     /// A pilot record as an earlier factory run left it.

@@ -107,6 +107,11 @@ final class MonitorSetup: @unchecked Sendable {
     }
 
     func startMonitor() throws {
+        monitor = try Self.startMonitor(for: server, url: url)
+    }
+
+    /// `panda monitor` with a read token, over `server`, listening where its configuration says (`url`).
+    static func startMonitor(for server: ServerProcess, url: String) throws -> ChildProcess {
         let credential = server.directory + "/monitor.token"
         try server.token("monitor", scope: "read").write(toFile: credential, atomically: true, encoding: .utf8)
         chmod(credential, 0o600)
@@ -114,12 +119,12 @@ final class MonitorSetup: @unchecked Sendable {
         let process = try ChildProcess.spawn(PandaProcess.binary, ["monitor", "-c", server.configPath, "--server", "http://127.0.0.1:\(server.port)",
                                                                     "--credential", credential],
                                              environment: ["PATH": "/usr/bin:/bin"], stdout: log)
-        monitor = process
         for _ in 0..<200 {
             if !process.isRunning { throw ServerProcessError("monitor exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
-            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf", url + "/healthz"]), reply.status == 0 { return }
+            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf", url + "/healthz"]), reply.status == 0 { return process }
             usleep(50_000)
         }
+        _ = process.terminate()
         throw ServerProcessError("the monitor did not start")
     }
 
