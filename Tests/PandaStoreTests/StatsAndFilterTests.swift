@@ -169,7 +169,7 @@ struct StatsAndFilterTests {
     func statsPlans(_ query: String) async throws {
         let fixture = try StoreFixture()
         let now = self.now
-        _ = try await fixture.store.submit([StoreFixture.job()], now: now)
+        _ = try await fixture.sqlite.submit([StoreFixture.job()], now: now)
         let sql = try await statements(fixture.sqlite) { db in
             switch query {
             case "history": _ = try StatsQueries.history(db, HistoryQuery(resolution: .minute, since: now - 86_400, until: now))
@@ -195,10 +195,10 @@ struct StatsAndFilterTests {
         if query == "sample" {
             // The sampler writes; its reads of the state counters and the
             // inbox are whole-table by design (a few hundred rows, emptied each time).
-            try await fixture.store.sampleStats(now: now)
+            try await fixture.sqlite.sampleStats(now: now)
         } else if query == "pilots" {
             // Unfiltered: the newest pilots by walking the time index, stopped by LIMIT.
-            #expect(try await fullScans(fixture.store, sql).allSatisfy { $0.hasPrefix("SCAN p USING INDEX factory_pilot_records_time") })
+            #expect(try await fullScans(fixture.sqlite, sql).allSatisfy { $0.hasPrefix("SCAN p USING INDEX factory_pilot_records_time") })
         } else {
             #expect(!sql.isEmpty)
             #expect(try await fullScans(fixture.sqlite, sql) == [])
@@ -213,7 +213,7 @@ struct StatsAndFilterTests {
     func listPlans(_ filterName: String) async throws {
         let fixture = try StoreFixture()
         let now = self.now
-        _ = try await fixture.store.submit([StoreFixture.job(), StoreFixture.job()], now: now)
+        _ = try await fixture.sqlite.submit([StoreFixture.job(), StoreFixture.job()], now: now)
         var filter = JobFilter()
         switch filterName {
         case "state": filter.state = .running
@@ -253,7 +253,7 @@ extension StatsAndFilterTests {
     ])
     func queueAndStateIndex(_ planted: (others: Int, index: String)) async throws {
         let fixture = try StoreFixture()
-        let store = fixture.store
+        let store = fixture.sqlite
         _ = try await store.submit((0..<6).map { StoreFixture.job("q\($0)", queue: $0 < 4 ? "Q" : "R") }, now: now)
         try await end(store, node: "n", failWith: 1305, at: now + 10)
         try await end(store, node: "n", failWith: 1305, at: now + 20)
