@@ -24,7 +24,12 @@ run: build
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest
+	# The store suites run on their own: their in-process PostgreSQL clients
+	# run on Swift's cooperative pool (one thread per core), which integration
+	# tests that wait for a server process synchronously can hold long enough
+	# for a connection attempt to time out.
+	$(SWIFT) test --skip-build --disable-xctest --skip PandaStoreTests
+	$(SWIFT) test --skip-build --disable-xctest --filter PandaStoreTests
 	scripts/api-fuzz
 	scripts/package-test
 

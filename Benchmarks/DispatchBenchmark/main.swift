@@ -1,13 +1,16 @@
 import Foundation
 
 // Dispatch benchmark: starts a real `panda server` (the binary given, on a
-// fresh SQLite file with synchronous=FULL), queues jobs, and runs N simulated
-// pilots that each loop acquire → update running → update finished over
-// keep-alive HTTP. Prints dispatches/s and acquire latency percentiles.
+// fresh SQLite file with synchronous=FULL, or on a PostgreSQL database given
+// with --database, then as --servers N processes sharing it), queues jobs,
+// and runs N simulated pilots that each loop acquire → update running →
+// update finished over keep-alive HTTP, spread over the servers. Prints
+// dispatches/s and acquire latency percentiles.
 //
 //   swift build -c release --product panda && swift build -c release --product panda-dispatch-bench
 //   (one build with two --product flags builds only the last)
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 1000,100000 --pilots 32 [--acquire-keys off]
+//   .build/release/panda-dispatch-bench --panda .build/release/panda --jobs 20000 --database postgres://panda@/bench?host=/tmp/pg --servers 2
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --task-jobs 10000,100000   (TaskSubmission.swift)
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --running-jobs 100000 --poll 60   (CommandPollBenchmark.swift)
 
@@ -15,6 +18,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
         usage: panda-dispatch-bench [--panda PATH] [--jobs N,N...] [--pilots P] [--n-jobs K] [--acquire-keys on|off]
+                                    [--database postgres://... [--servers N]]
                                     [--task-jobs N,N...] [--running-jobs N --poll S --seconds S]
           --panda PATH          the panda binary to start as the server (default .build/release/panda)
           --jobs N,N...         queued jobs per dispatch run (default 1000,100000)
@@ -22,6 +26,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --n-jobs K            jobs asked for per acquire (default 1)
           --acquire-keys on|off each acquire carries a fresh Idempotency-Key, as PandaClient sends (on, the
                                 default), or none (off), to compare keyed with unkeyed dispatch
+          --database URL        a PostgreSQL database for the servers instead of a fresh SQLite file; runs
+                                add their jobs to it (every earlier one ends finished), so start it empty
+          --servers N           servers on that database, pilots spread over them (default 1)
           --task-jobs N,N...    measure task/submit of N jobs instead (TaskSubmission.swift)
           --running-jobs N      measure pilot/get_command polls over N running jobs (CommandPollBenchmark.swift)
         """)
@@ -37,6 +44,13 @@ let pilotCount = Int(option("--pilots", "32")) ?? 32
 let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
 /// Whether acquires carry an Idempotency-Key (PandaClient always sends one).
 let keyedAcquires = option("--acquire-keys", "on") != "off"
+/// A PostgreSQL database the servers share instead of a fresh SQLite file each.
+let sharedDatabase = option("--database", "")
+let serverCount = max(1, Int(option("--servers", "1")) ?? 1)
+if serverCount > 1 && !sharedDatabase.hasPrefix("postgres") {
+    print("panda-dispatch-bench: --servers above 1 needs --database postgres://...: servers share one database")
+    exit(2)
+}
 /// Task submission sizes; given alone, only tasks are measured.
 let taskJobCounts = option("--task-jobs", "").split(separator: ",").compactMap { Int($0) }
 /// Jobs held running for the command-poll measurement; given alone, only that is measured.
@@ -71,22 +85,32 @@ final class Results: @unchecked Sendable {
     }
 }
 
-/// A release `panda server` on a fresh SQLite file in its own directory,
-/// with one or more BENCH queues; stopped and removed by `stop()`.
+/// Release `panda server`s (one, or `--servers` on a shared PostgreSQL)
+/// in their own directory, sharing its signing key, with one or more BENCH
+/// queues; stopped and removed by `stop()`.
 final class BenchServer {
     let directory = NSTemporaryDirectory() + "panda-bench-\(UUID().uuidString.prefix(8))"
-    let port = 26000 + Int.random(in: 0..<2000)
-    var config: String { directory + "/panda.yaml" }
-    private let process = Process()
+    let ports: [Int] = { let first = 26000 + Int.random(in: 0..<2000); return (0..<serverCount).map { first + $0 } }()
+    var port: Int { ports[0] }
+    var config: String { directory + "/panda-0.yaml" }
+    private var processes: [Process] = []
     private(set) var connection: HTTPConnection!
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { processes[0].processIdentifier }
 
     init(queues: [String]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (index, port) in ports.enumerated() {
+            try start(index, port: port, queues: queues)
+        }
+        connection = try HTTPConnection(port: port)
+    }
+
+    private func start(_ index: Int, port: Int, queues: [String]) throws {
+        let config = directory + "/panda-\(index).yaml"
         try """
             server:
               listen: 127.0.0.1:\(port)
-              database: sqlite:panda.db
+              database: \(sharedDatabase.isEmpty ? "sqlite:panda.db" : sharedDatabase)
               signing_key: signing.key
               limits: { jobs_per_request: 10000, request_body: 64MiB }
             sites:
@@ -95,15 +119,18 @@ final class BenchServer {
                 queues:
             \(queues.map { "      \($0): { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB }" }.joined(separator: "\n"))
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: pandaBinary)
         process.arguments = ["server", "-c", config, "--log-level", "warning"]
         try process.run()
-        for _ in 0..<100 {
-            if let c = try? HTTPConnection(port: port) { connection = c; return }
+        processes.append(process)
+        // One at a time: the first makes the signing key the others read.
+        for _ in 0..<300 {
+            if (try? HTTPConnection(port: port)) != nil { return }
             usleep(50_000)
         }
         stop()
-        throw BenchmarkError("server did not start")
+        throw BenchmarkError("server \(index) did not start")
     }
 
     func token(_ user: String, scope: String, queue: String? = nil) throws -> String {
@@ -111,8 +138,8 @@ final class BenchServer {
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -120,7 +147,7 @@ final class BenchServer {
 func benchmark(jobs: Int) throws {
     let bench = try BenchServer(queues: ["BENCH_Q"])
     defer { bench.stop() }
-    let port = bench.port
+    let ports = bench.ports
     let user = try bench.token("bench", scope: "submit")
     let pilotToken = try bench.token("pilot", scope: "pilot", queue: "BENCH_Q")
     let submitter: HTTPConnection = bench.connection
@@ -141,11 +168,11 @@ func benchmark(jobs: Int) throws {
     let acquire = Array(#"{"queue":"BENCH_Q","node":"bench","cores":8,"memory":"16GB","disk":"100GB","remaining":"24h","n_jobs":\#(jobsPerAcquire)}"#.utf8)
     let start = Date()
     let group = DispatchGroup()
-    for _ in 0..<pilotCount {
+    for pilot in 0..<pilotCount {
         group.enter()
         Thread.detachNewThread {
             defer { group.leave() }
-            guard let connection = try? HTTPConnection(port: port) else { return }
+            guard let connection = try? HTTPConnection(port: ports[pilot % ports.count]) else { return }
             var latencies: [Double] = [], dispatched = 0, requests = 0, errors = 0, busy = 0
             while true {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -175,7 +202,8 @@ func benchmark(jobs: Int) throws {
     group.wait()
     let seconds = Date().timeIntervalSince(start)
     let sorted = results.latencies.sorted()
-    print(String(format: "jobs %7d  pilots %3d  n_jobs %d  keys \(keyedAcquires ? "on " : "off") | submit %6.0f jobs/s | dispatch %7.0f jobs/s, %7.0f requests/s | acquire p50 %6.2f ms  p99 %6.2f ms | errors %d, 429s %d",
+    let backend = sharedDatabase.isEmpty ? "sqlite" : "postgres x\(serverCount)"
+    print(String(format: "\(backend) | jobs %7d  pilots %3d  n_jobs %d  keys \(keyedAcquires ? "on " : "off") | submit %6.0f jobs/s | dispatch %7.0f jobs/s, %7.0f requests/s | acquire p50 %6.2f ms  p99 %6.2f ms | errors %d, 429s %d",
                  jobs, pilotCount, jobsPerAcquire, Double(jobs) / submitSeconds, Double(results.dispatched) / seconds,
                  Double(results.requests) / seconds,
                  percentile(sorted, 0.5), percentile(sorted, 0.99), results.errors, results.busy))
