@@ -122,14 +122,7 @@ public final class SQLiteJobStore: JobStore {
 extension SQLiteJobStore {
     public func submitTask(_ task: NewTask, jobs: [NewJob], now: Double) async throws(StoreError) -> Int64 {
         // JSON is made here, outside the writer, whose transaction only one request can be in at a time.
-        let encoded: (task: String, jobs: [String])
-        do {
-            let encoder = JSONEncoder()
-            encoded = (String(decoding: try encoder.encode(task.spec), as: UTF8.self),
-                       try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) })
-        } catch {
-            throw .invalid("cannot encode the task: \(error)")
-        }
+        let encoded = try task.encodedSpecs(jobs: jobs)
         return try await storeErrors {
             try await writer.write { db in try Self.insertTask(db, task, spec: encoded.task, jobs: jobs, jobSpecs: encoded.jobs, now: now) }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import PandaCore
 
 /// Tasks: many jobs made from one template, stored and answered for together.
@@ -59,5 +60,17 @@ public struct NewTask: Sendable {
         self.spec = spec
         self.owner = owner
         self.requestID = requestID
+    }
+
+    /// The task's and its jobs' specs as the JSON both stores keep, made
+    /// before the write, outside the transaction only one request is in at a time.
+    func encodedSpecs(jobs: [NewJob]) throws(StoreError) -> (task: String, jobs: [String]) {
+        do {
+            let encoder = JSONEncoder()
+            return (String(decoding: try encoder.encode(spec), as: UTF8.self),
+                    try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) })
+        } catch {
+            throw .invalid("cannot encode the task: \(error)")
+        }
     }
 }

@@ -4,14 +4,7 @@ import PostgresNIO
 
 extension PostgresJobStore {
     public func submitTask(_ task: NewTask, jobs: [NewJob], now: Double) async throws(StoreError) -> Int64 {
-        let encoded: (task: String, jobs: [String])
-        do {
-            let encoder = JSONEncoder()
-            encoded = (String(decoding: try encoder.encode(task.spec), as: UTF8.self),
-                       try jobs.map { String(decoding: try encoder.encode($0.spec), as: UTF8.self) })
-        } catch {
-            throw .invalid("cannot encode the task: \(error)")
-        }
+        let encoded = try task.encodedSpecs(jobs: jobs)
         return try await write { tx in
             let key = task.requestID.map { RequestKey(caller: task.owner, key: $0, route: "task/submit") }
             if let earlier = try await PostgresRequestKeys.earlier(tx.session, key), let id = Int64(earlier) { return id }

@@ -27,20 +27,8 @@ extension PostgresJobStore {
             }
             throw StoreError.staleLease(job: job.id, attempt: update.attempt, current: job.attempt)
         }
-        guard update.state.isPilotReportable else {
-            throw StoreError.invalid("a pilot reports starting, running, holding, finished or failed, not \(update.state.rawValue)")
-        }
-        if job.state.isFinal {
-            let sameReport = job.state == update.state || (job.state == .cancelled && update.state == .failed)
-            guard sameReport else { throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state) }
-            return UpdateReply(state: job.state, command: nil)
-        }
-        guard job.state.canMove(to: update.state) else {
-            throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state)
-        }
-        let state = try await move(tx, job: job, by: update, now: now)
-        let command: PilotCommand? = state.isFinal || state == .activated ? nil : job.command.flatMap(PilotCommand.init(rawValue:))
-        return UpdateReply(state: state, command: command)
+        if let reply = try job.repeatedFinal(update) { return reply }
+        return job.reply(after: try await move(tx, job: job, by: update, now: now))
     }
 
     private static func finalState(_ session: PostgresSession, job: Int64, attempt: Int, lease: String) async throws -> JobState? {
@@ -129,11 +117,7 @@ extension PostgresJobStore {
             return (try row[0], try row[1], try row[2], try row[3], try row[4])
         }
         guard let fields else { throw .notFound(poll.jobID) }
-        guard fields.attempt == poll.attempt, fields.lease == poll.lease else {
-            throw .staleLease(job: poll.jobID, attempt: poll.attempt, current: fields.attempt)
-        }
-        let state = JobState(rawValue: fields.state) ?? .failed
-        let command: PilotCommand? = state.isFinal ? nil : fields.command.flatMap(PilotCommand.init(rawValue:))
-        return PendingCommand(queue: fields.queue, reply: UpdateReply(state: state, command: command))
+        return try PendingCommand(answering: poll, queue: fields.queue, state: fields.state, attempt: fields.attempt,
+                                  lease: fields.lease, command: fields.command)
     }
 }

@@ -1,13 +1,6 @@
 import GRDB
 import PandaCore
 
-/// The answer to a pilot's command poll, with the job's queue so the route
-/// can check the pilot's token covers it.
-public struct PendingCommand: Sendable, Equatable {
-    public let queue: String
-    public let reply: UpdateReply
-}
-
 extension SQLiteJobStore {
     /// One primary-key read from the reader pool: no writer, no fsync. A poll
     /// about another attempt or lease is refused like a stale update.
@@ -25,11 +18,7 @@ extension SQLiteJobStore {
             throw .database(String(describing: error))
         }
         guard let fields else { throw .notFound(poll.jobID) }
-        guard fields.attempt == poll.attempt, fields.lease == poll.lease else {
-            throw .staleLease(job: poll.jobID, attempt: poll.attempt, current: fields.attempt)
-        }
-        let state = JobState(rawValue: fields.state) ?? .failed
-        let command: PilotCommand? = state.isFinal ? nil : fields.command.flatMap(PilotCommand.init(rawValue:))
-        return PendingCommand(queue: fields.queue, reply: UpdateReply(state: state, command: command))
+        return try PendingCommand(answering: poll, queue: fields.queue, state: fields.state, attempt: fields.attempt,
+                                  lease: fields.lease, command: fields.command)
     }
 }

@@ -1,32 +1,7 @@
 import GRDB
 import PandaCore
 
-/// A job's row as the write paths need it.
-struct CurrentJob {
-    let id: Int64
-    let queue: String
-    let state: JobState
-    let attempt: Int
-    let maxAttempts: Int
-    let lease: String?
-    let command: String?
-    let owner: String
-    /// Where its outputs are registered once it finishes.
-    var outputDataset: String? = nil
-
-    /// The same job in another state, for recording a second move.
-    func moved(to state: JobState) -> CurrentJob {
-        CurrentJob(id: id, queue: queue, state: state, attempt: attempt, maxAttempts: maxAttempts,
-                   lease: lease, command: command, owner: owner, outputDataset: outputDataset)
-    }
-
-    /// A pilot token acts only on jobs of its queue: checked before the
-    /// lease, so a foreign pilot learns nothing about the attempt.
-    func check(in queues: [String]?) throws {
-        guard let queues, !queues.contains(queue) else { return }
-        throw StoreError.forbidden("job \(id) is of queue \(queue); this token is for \(queues.isEmpty ? "no queue" : queues.joined(separator: ", "))")
-    }
-
+extension CurrentJob {
     static func fetch(_ db: Database, id: Int64) throws -> CurrentJob? {
         let statement = try db.cachedStatement(sql: """
             SELECT queue, state, attempt, max_attempts, lease, command, owner, out_dataset FROM jobs WHERE id = ?

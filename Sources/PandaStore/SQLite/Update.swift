@@ -17,21 +17,8 @@ extension SQLiteJobStore {
                 }
                 throw StoreError.staleLease(job: job.id, attempt: update.attempt, current: job.attempt)
             }
-            guard update.state.isPilotReportable else {
-                throw StoreError.invalid("a pilot reports starting, running, holding, finished or failed, not \(update.state.rawValue)")
-            }
-            if job.state.isFinal {
-                // The same final report again (a retried request) is fine; another is a contradiction.
-                let sameReport = job.state == update.state || (job.state == .cancelled && update.state == .failed)
-                guard sameReport else { throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state) }
-                return UpdateReply(state: job.state, command: nil)
-            }
-            guard job.state.canMove(to: update.state) else {
-                throw StoreError.illegalTransition(job: job.id, from: job.state, to: update.state)
-            }
-            let state = try move(db, job: job, by: update, now: now)
-            let command: PilotCommand? = state.isFinal || state == .activated ? nil : job.command.flatMap(PilotCommand.init(rawValue:))
-            return UpdateReply(state: state, command: command)
+            if let reply = try job.repeatedFinal(update) { return reply }
+            return job.reply(after: try move(db, job: job, by: update, now: now))
         } catch let error as StoreError {
             throw error
         } catch {
