@@ -38,17 +38,7 @@ public enum ServerDatabase {
         } catch {
             throw ServerStartError("\(error)")
         }
-        let endpoint: PostgresSettings.Endpoint = switch url.location {
-        case .tcp(let host): .tcp(host: host, port: url.port)
-        case .socket(let directory): .socket(directory: directory, port: url.port)
-        }
-        let tls: PostgresSettings.TLSMode = switch url.sslMode {
-        case .disable: .disable
-        case .require: .require
-        case .verifyFull: .verifyFull
-        }
-        return PostgresSettings(endpoint: endpoint, user: url.user, password: password, database: url.database, tls: tls,
-                                poolSize: server.databasePool)
+        return PostgresSettings(url, password: password, poolSize: server.databasePool)
     }
 }
 
@@ -83,5 +73,22 @@ public enum DatabasePassword {
             throw Refusal(description: "server.database_password_file \(path) must hold the password on one line")
         }
         return password
+    }
+}
+
+extension PostgresSettings {
+    /// The store's connection settings for a checked `postgres://` URL; the
+    /// server and `panda db copy` both connect this way.
+    public init(_ url: PostgresURL, password: String?, poolSize: Int) {
+        let endpoint: Endpoint = switch url.location {
+        case .tcp(let host): .tcp(host: host, port: url.port)
+        case .socket(let directory): .socket(directory: directory, port: url.port)
+        }
+        let tls: TLSMode = switch url.sslMode {
+        case .disable: .disable
+        case .require: .require
+        case .verifyFull: .verifyFull
+        }
+        self.init(endpoint: endpoint, user: url.user, password: password, database: url.database, tls: tls, poolSize: poolSize)
     }
 }

@@ -51,18 +51,7 @@ extension DatabaseCommand {
         }
 
         static func settings(_ text: String, passwordFile: String?) throws -> PostgresSettings {
-            let url = try PostgresURL(parsing: text)
-            let endpoint: PostgresSettings.Endpoint = switch url.location {
-            case .tcp(let host): .tcp(host: host, port: url.port)
-            case .socket(let directory): .socket(directory: directory, port: url.port)
-            }
-            let tls: PostgresSettings.TLSMode = switch url.sslMode {
-            case .disable: .disable
-            case .require: .require
-            case .verifyFull: .verifyFull
-            }
-            return PostgresSettings(endpoint: endpoint, user: url.user, password: try passwordFile.map(DatabasePassword.read),
-                                    database: url.database, tls: tls, poolSize: 1)
+            PostgresSettings(try PostgresURL(parsing: text), password: try passwordFile.map(DatabasePassword.read), poolSize: 1)
         }
     }
 }
