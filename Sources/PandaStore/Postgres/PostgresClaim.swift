@@ -3,66 +3,28 @@ import PandaCore
 import PostgresNIO
 
 extension PostgresJobStore {
-    /// The dispatcher's hot path in one statement: the best fitting activated
-    /// jobs, locked with SKIP LOCKED (jobs another server is taking right now
-    /// are passed over, not waited for) inside a MATERIALIZED CTE — the fence
-    /// that keeps the planner from updating more rows than the LIMIT — moved
-    /// to sent with a new lease each, and their events appended.
-    ///
-    /// The lease is `gen_random_uuid()` (PostgreSQL's strong random source)
-    /// without its dashes: unguessable, so only the pilot handed the job can
-    /// report on it.
+    /// One claim in the batch's transaction (`PostgresClaims` has the statement).
     /// `tag` (a key's `claimTag`) goes on each row taken; an unkeyed claim writes NULL.
     static func claim(_ tx: PostgresWrite, _ request: ClaimRequest, tag: String? = nil, now: Double) async throws -> [ClaimedJob] {
-        let reason = "to pilot \(request.pilot ?? "?") on \(request.node)"
-        let rows = try await tx.session.rows("""
-            WITH picked AS MATERIALIZED (
-                SELECT id FROM jobs
-                WHERE queue = \(request.queue) AND state = 'activated' AND cores <= \(request.cores) AND memory <= \(request.memory.bytes)
-                    AND disk <= \(request.disk.bytes) AND walltime <= \(Int64(request.remaining.milliseconds / 1000))
-                ORDER BY priority DESC, id
-                LIMIT \(request.limit)
-                FOR UPDATE SKIP LOCKED
-            ), taken AS (
-                UPDATE jobs SET state = 'sent', lease = replace(gen_random_uuid()::text, '-', ''), pilot = \(request.pilot),
-                    node = \(request.node), command = NULL, state_changed_at = \(now), heartbeat_at = \(now), claim_key = \(tag)
-                FROM picked WHERE jobs.id = picked.id AND jobs.state = 'activated'
-                RETURNING jobs.id, jobs.attempt, jobs.lease, jobs.spec, jobs.cores, jobs.memory, jobs.disk, jobs.walltime, jobs.priority
-            ), events AS (
-                INSERT INTO job_events (job_id, attempt, state, at, reason, lease)
-                SELECT id, attempt, 'sent', \(now), \(reason), lease FROM taken
-            )
-            SELECT id, attempt, lease, spec, cores, memory, disk, walltime FROM taken ORDER BY priority DESC, id
-            """)
-        let claimed = try rows.map { row in
-            ClaimedJob(id: try row[0], attempt: try row[1], lease: try row[2], specJSON: try row[3], cores: try row[4],
-                       memory: ByteCount(bytes: try row[5]), disk: ByteCount(bytes: try row[6]), walltime: .seconds(try row[7] as Int64))
-        }
-        if !claimed.isEmpty {
-            tx.count(queue: request.queue, state: .activated, by: -claimed.count)
-            tx.count(queue: request.queue, state: .sent, by: claimed.count)
-        }
-        return claimed
+        try await PostgresClaims.claim(tx, [(request, tag, now)])[0] ?? []
     }
 
     /// Keyed claims as on SQLite (`ClaimKeys.swift`): the key is written on
     /// the rows taken, and only a call marked as a retry looks it up, among
     /// the queue's `sent` jobs, taking nothing new when it finds them.
     public func claim(_ request: ClaimRequest, key: RequestKey?, now: Double) async throws -> [ClaimedJob] {
-        try await write { tx in
-            if let key, key.isRetry {
-                let rows = try await tx.session.rows("""
-                    SELECT id, attempt, lease, spec, cores, memory, disk, walltime FROM jobs
-                    WHERE queue = \(request.queue) AND state = 'sent' AND claim_key = \(key.claimTag)
-                    ORDER BY priority DESC, id
-                    """)
-                let earlier = try rows.map { row in
-                    ClaimedJob(id: try row[0], attempt: try row[1], lease: try row[2], specJSON: try row[3], cores: try row[4],
-                               memory: ByteCount(bytes: try row[5]), disk: ByteCount(bytes: try row[6]), walltime: .seconds(try row[7] as Int64))
-                }
-                if !earlier.isEmpty { return earlier }
-            }
-            return try await Self.claim(tx, request, tag: key?.claimTag, now: now)
+        guard let key, key.isRetry else {
+            return try await storeErrors { try await writer.claim(request, tag: key?.claimTag, now: now) }
+        }
+        return try await write { tx in
+            let rows = try await tx.session.rows("""
+                SELECT id, attempt, lease, spec, cores, memory, disk, walltime FROM jobs
+                WHERE queue = \(request.queue) AND state = 'sent' AND claim_key = \(key.claimTag)
+                ORDER BY priority DESC, id
+                """)
+            let earlier = try rows.map { row in try PostgresClaims.job(row, from: 0) }
+            if !earlier.isEmpty { return earlier }
+            return try await Self.claim(tx, request, tag: key.claimTag, now: now)
         }
     }
 

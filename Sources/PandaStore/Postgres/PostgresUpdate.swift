@@ -4,20 +4,18 @@ import PostgresNIO
 
 extension PostgresJobStore {
     public func update(_ update: JobUpdate, queues: [String]?, now: Double) async throws(StoreError) -> UpdateReply {
-        // A refusal is thrown inside the write, so its savepoint undoes
-        // whatever ran before the refusal was found.
-        try await write { tx in try await Self.apply(tx, update, queues: queues, now: now) }
+        try await storeErrors { try await writer.report(update, queues: queues, now: now) }
     }
 
     public func updateMany(_ updates: [JobUpdate], queues: [String]?, now: Double) async throws -> [Result<UpdateReply, StoreError>] {
-        let results = try await storeErrors {
-            try await writer.writeEach(updates.map { update in { tx in try await Self.apply(tx, update, queues: queues, now: now) } })
-        }
+        let results = try await storeErrors { try await writer.reports(updates, queues: queues, now: now) }
         return results.map { result in result.mapError { $0 as? StoreError ?? .database(PostgresRetry.describe($0)) } }
     }
 
     /// One pilot report, checked in the order `SQLiteJobStore.apply` checks
-    /// it, on the job's row locked for the batch.
+    /// it, on the job's row locked for the batch. `PostgresReports` applies
+    /// the plain ones of a batch together, by the same checks; a refusal is
+    /// thrown, so the write's savepoint undoes whatever ran before it.
     static func apply(_ tx: PostgresWrite, _ update: JobUpdate, queues: [String]?, now: Double) async throws -> UpdateReply {
         guard let job = try await CurrentJob.fetch(tx.session, id: update.jobID) else { throw StoreError.notFound(update.jobID) }
         try job.check(in: queues)
@@ -41,20 +39,9 @@ extension PostgresJobStore {
     }
 
     private static func move(_ tx: PostgresWrite, job: CurrentJob, by update: JobUpdate, now: Double) async throws -> JobState {
-        let outputs = try update.outputs.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        let timings = try update.timings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        // PostgreSQL, like SQLite, evaluates every SET expression against the row as it was.
-        let state = update.state == .failed ? job.state : update.state
-        try await tx.session.execute("""
-            UPDATE jobs SET heartbeat_at = \(now), exit_code = coalesce(\(update.exitCode.map(Int64.init))::bigint, exit_code),
-                cpu_seconds = coalesce(\(update.cpuSeconds)::double precision, cpu_seconds),
-                max_rss = coalesce(\(update.maxRSS?.bytes)::bigint, max_rss), outputs = coalesce(\(outputs)::text, outputs),
-                timings = coalesce(\(timings)::text, timings), state = \(state.rawValue),
-                state_changed_at = CASE WHEN state = \(state.rawValue) THEN state_changed_at ELSE \(now) END,
-                error_code = CASE WHEN state = \(state.rawValue) THEN error_code ELSE NULL END,
-                error_diag = CASE WHEN state = \(state.rawValue) THEN error_diag ELSE NULL END
-            WHERE id = \(job.id)
-            """)
+        // A failure's figures go on the row in its state; `fail` or `cancel` then moves it.
+        tx.hold(try PlainMove(update, job: job, now: now, state: update.state == .failed ? job.state : update.state), of: job)
+        try await tx.flush()
         switch update.state {
         case .failed:
             let code = ErrorCode.lookup(update.errorCode ?? ErrorCode.payloadFailed.number)
@@ -65,7 +52,6 @@ extension PostgresJobStore {
             return try await PostgresJobMoves.fail(tx, job: job, code: code, diagnostic: update.errorDiag, now: now)
         default:
             guard update.state != job.state else { return job.state }   // a heartbeat
-            try await PostgresJobMoves.record(tx, job: job, to: update.state, now: now, lease: update.state.isFinal ? job.lease : nil)
             if update.state == .finished, let dataset = job.outputDataset {
                 // In the same transaction: a job acknowledged finished has its files in the catalogue.
                 try await PostgresCatalogue.registerOutputs(tx.session, dataset: dataset, owner: job.owner, job: job.id,
