@@ -18,7 +18,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
         usage: panda-dispatch-bench [--panda PATH] [--jobs N,N...] [--pilots P] [--n-jobs K] [--acquire-keys on|off]
-                                    [--database postgres://... [--servers N]]
+                                    [--database postgres://... [--servers N] [--database-pool N]]
                                     [--task-jobs N,N...] [--running-jobs N --poll S --seconds S]
           --panda PATH          the panda binary to start as the server (default .build/release/panda)
           --jobs N,N...         queued jobs per dispatch run (default 1000,100000)
@@ -29,6 +29,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --database URL        a PostgreSQL database for the servers instead of a fresh SQLite file; runs
                                 add their jobs to it (every earlier one ends finished), so start it empty
           --servers N           servers on that database, pilots spread over them (default 1)
+          --database-pool N     each server's server.database_pool (default: the server's own default)
           --task-jobs N,N...    measure task/submit of N jobs instead (TaskSubmission.swift)
           --running-jobs N      measure pilot/get_command polls over N running jobs (CommandPollBenchmark.swift)
         """)
@@ -47,6 +48,8 @@ let keyedAcquires = option("--acquire-keys", "on") != "off"
 /// A PostgreSQL database the servers share instead of a fresh SQLite file each.
 let sharedDatabase = option("--database", "")
 let serverCount = max(1, Int(option("--servers", "1")) ?? 1)
+/// Each server's `database_pool` on PostgreSQL (empty: the server's default).
+let databasePool = option("--database-pool", "")
 if serverCount > 1 && !sharedDatabase.hasPrefix("postgres") {
     print("panda-dispatch-bench: --servers above 1 needs --database postgres://...: servers share one database")
     exit(2)
@@ -111,6 +114,7 @@ final class BenchServer {
             server:
               listen: 127.0.0.1:\(port)
               database: \(sharedDatabase.isEmpty ? "sqlite:panda.db" : sharedDatabase)
+            \(databasePool.isEmpty ? "" : "  database_pool: \(databasePool)")
               signing_key: signing.key
               limits: { jobs_per_request: 10000, request_body: 64MiB }
             sites:
