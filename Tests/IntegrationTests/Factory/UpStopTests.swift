@@ -22,6 +22,8 @@ struct UpStopTests {
             try """
                 server: { listen: 127.0.0.1:\(port), database: sqlite:state/panda.db, signing_key: state/signing.key }
                 factory: { state: state/factory.db }
+                # Its own port: suites running at once would all start their monitor on the default one.
+                monitor: { listen: 127.0.0.1:\(try ServerProcess.freePort()) }
                 sites:
                   HERE:
                     storage: { DISK: { url: \(directory)/storage } }

@@ -16,6 +16,8 @@ struct UpTests {
         try """
             server: { listen: 127.0.0.1:\(port), database: sqlite:state/panda.db, signing_key: state/signing.key }
             factory: { state: state/factory.db }
+            # Its own port: suites running at once would all start their monitor on the default one.
+            monitor: { listen: 127.0.0.1:\(try ServerProcess.freePort()) }
             pilot: { idle_timeout: 1m }
             sites:
               HERE:
