@@ -64,7 +64,8 @@ struct PilotWatchTests {
     func memory() async throws {
         let job = try await stopped("python3 -c 'import time; x = b\"x\" * (200 * 1024 * 1024); time.sleep(120)'", queue: "TINYMEM")
         #expect(job.status.errorCode == 1235, "\(job.status.errorDiag ?? "")")
-        #expect((job.maxRSS?.bytes ?? 0) > 64 * 1024 * 1024)
+        // Over the queue's maxrss, 64MB (decimal): the watch samples, so the peak it saw may be anywhere above it.
+        #expect((job.maxRSS?.bytes ?? 0) > 64_000_000)
     }
 
     @Test("a kill from the server reaches the payload through the heartbeat; the job ends cancelled")
