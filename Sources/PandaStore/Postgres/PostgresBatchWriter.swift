@@ -16,9 +16,11 @@ import Synchronization
 /// alone (the batch runs again with a savepoint around each write) and its
 /// caller gets the error, while the others commit. Pilots' claims and
 /// reports are applied together (`PostgresBatchStart`): a batch of them is
-/// four round trips, however many it holds. A batch that PostgreSQL aborts
-/// for a deadlock or a serialization failure is run again whole (its
-/// callers have not been answered yet).
+/// four round trips, however many it holds; when a statement they share
+/// fails, the batch runs again with each on its own, so that only the
+/// culprit fails. A batch that PostgreSQL aborts for a deadlock or a
+/// serialization failure is run again whole (its callers have not been
+/// answered yet).
 final class PostgresBatchWriter: Sendable {
     private let client: PostgresClient
     private let logger: Logger
@@ -123,20 +125,29 @@ final class PostgresBatchWriter: Sendable {
         let handOver = OnlyOnce { self.turn.pass() }
         defer { handOver.run() }
         var lastError: (any Error)?
+        var together = true
         for _ in 0..<PostgresRetry.attempts {
             do {
                 let completions = try await client.withConnection { connection in
                     try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
                         try await Self.transaction(batch, on: PostgresSession(connection: connection, logger: logger),
-                                                   beforeCommit: handOver.run)
+                                                   together: together, beforeCommit: handOver.run)
                     }
                 }
                 for complete in completions { complete() }
                 return
             } catch {
                 lastError = error
-                guard PostgresRetry.isRetryable(error) else { break }
-                logger.debug("batch of \(batch.count) writes retried: \(PostgresRetry.describe(error))")
+                if PostgresRetry.isRetryable(error) {
+                    logger.debug("batch of \(batch.count) writes retried: \(PostgresRetry.describe(error))")
+                } else if together, batch.count > 1 {
+                    // A statement shared by the batch's claims or reports failed: one write's
+                    // failure is its own, so each runs on its own, and only the culprit fails.
+                    logger.debug("batch of \(batch.count) writes run one by one: \(PostgresRetry.describe(error))")
+                    together = false
+                } else {
+                    break
+                }
             }
         }
         let error = StoreError.database(PostgresRetry.describe(lastError ?? StoreError.database("no attempt")))
@@ -148,17 +159,21 @@ final class PostgresBatchWriter: Sendable {
     /// When one throws, the transaction is rolled back and the batch runs
     /// again with a savepoint around each write, so the failing one is undone
     /// alone and the others commit; a lone write's failure is just rolled back.
-    private static func transaction(_ batch: [PendingPostgresWrite], on session: PostgresSession,
+    /// Not `together`, claims and reports run as writes of their own too, each
+    /// in its savepoint.
+    private static func transaction(_ batch: [PendingPostgresWrite], on session: PostgresSession, together: Bool,
                                     beforeCommit: @Sendable () -> Void) async throws -> [@Sendable () -> Void] {
-        if let completions = try await attempt(batch, on: session, savepoints: false, beforeCommit: beforeCommit) { return completions }
-        return try await attempt(batch, on: session, savepoints: true, beforeCommit: beforeCommit) ?? []
+        if together, let completions = try await attempt(batch, on: session, together: true, savepoints: false, beforeCommit: beforeCommit) {
+            return completions
+        }
+        return try await attempt(batch, on: session, together: together, savepoints: true, beforeCommit: beforeCommit) ?? []
     }
 
     /// BEGIN, the claims and the lock on the reports' jobs, each other
     /// write, the plain reports' moves with the counter deltas, COMMIT; nil
     /// (rolled back) when a write failed without a savepoint and the batch
     /// has more than it.
-    private static func attempt(_ batch: [PendingPostgresWrite], on session: PostgresSession, savepoints: Bool,
+    private static func attempt(_ batch: [PendingPostgresWrite], on session: PostgresSession, together: Bool, savepoints: Bool,
                                 beforeCommit: @Sendable () -> Void) async throws -> [@Sendable () -> Void]? {
         try await session.execute("BEGIN")
         do {
@@ -171,8 +186,10 @@ final class PostgresBatchWriter: Sendable {
             for item in batch {
                 switch item {
                 case .body(let body): bodies.append(body)
-                case .claim(let claim): claims.append(claim)
-                case .report(let report): reports.append(report)
+                case .claim(let claim) where together: claims.append(claim)
+                case .claim(let claim): bodies.append(PendingBody(claim: claim))
+                case .report(let report) where together: reports.append(report)
+                case .report(let report): bodies.append(PendingBody(report: report))
                 }
             }
             if !claims.isEmpty || !reports.isEmpty {
@@ -317,7 +334,12 @@ private struct PendingBody: Sendable {
         abort = { answer(.failure($0)) }
     }
 
-    /// A report that is not plain, applied on its own.
+    /// A claim on its own.
+    init(claim: PendingClaim) {
+        self.init({ tx in try await PostgresJobStore.claim(tx, claim.request, tag: claim.tag, now: claim.now) }, answer: claim.answer)
+    }
+
+    /// A report on its own.
     init(report: PendingReport) {
         self.init({ tx in try await PostgresJobStore.apply(tx, report.update, queues: report.queues, now: report.now) },
                   answer: report.answer)
