@@ -14,6 +14,8 @@ extension ServerContext {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")
             }
             guard (1...100).contains(ask.nJobs) else { throw APIError(.badRequest, "n_jobs must be 1 to 100") }
+            try NameLikeText.check(ask.node, field: "node")
+            if let id = ask.pilot { try NameLikeText.check(id, field: "pilot") }
             let queue = try queue(named: ask.queue)
             guard queue.status.servesPilots else {
                 return JSONReply.success(AcquireResult(jobs: []), message: "queue \(queue.name) is offline")

@@ -26,6 +26,8 @@ extension ServerContext {
             guard pilot.covers(queue: ask.queue) else {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(ask.queue)")
             }
+            try NameLikeText.check(ask.node, field: "node")
+            if let id = ask.pilot { try NameLikeText.check(id, field: "pilot") }
             do throws(StoreError) {
                 let recovered = try await store.recover(ask, now: Self.now)
                 context.logger.info("job \(ask.jobID) attempt \(ask.attempt) recovered by pilot on \(ask.node)")
@@ -40,6 +42,8 @@ extension ServerContext {
             guard pilot.covers(queue: report.queue) else {
                 throw APIError.forbidden("this pilot token is for \(pilot.queues.joined(separator: ", ")), not \(report.queue)")
             }
+            try NameLikeText.check(report.node, field: "node")
+            if let id = report.pilot { try NameLikeText.check(id, field: "pilot") }
             let queue = try queue(named: report.queue)
             let code = ErrorCode.lookup(report.errorCode)
             metrics.countNodeRefusal(queue: queue.name, code: code.number)

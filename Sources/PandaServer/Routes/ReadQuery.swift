@@ -21,9 +21,7 @@ struct ReadQuery {
     /// A name-like value: bounded, printable, no control characters.
     func text(_ key: String) throws -> String? {
         guard let value = parameters[key], !value.isEmpty else { return nil }
-        guard value.utf8.count <= 256, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw APIError(.badRequest, "\(key) must be at most 256 printable characters")
-        }
+        try NameLikeText.check(value, field: key)
         return value
     }
 

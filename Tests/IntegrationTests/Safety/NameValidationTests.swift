@@ -72,4 +72,29 @@ struct NameValidationTests {
         #expect(try await SafetyChecks.catalogue(server, token: reader).isEmpty)
         #expect(try await server.get("/api/v1/tasks", token: reader).decode([TaskStatus].self).isEmpty)
     }
+
+    @Test("acquire_jobs, recover_job and report_node refuse a node or pilot id that is not name-like: 400, nothing handed out")
+    func workerNames() async throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        let alice = try server.token("alice", scope: "submit")
+        let pilot = try server.token("pilot", scope: "pilot", queues: ["Q1"])
+        #expect(try await server.post("/api/v1/job/submit", token: alice, json: ["jobs": [jobJSON(queue: "Q1")]]).status == 200)
+        let message = "must be at most 256 printable characters"
+        for (field, value) in [("node", "n\u{0}1"), ("node", "n\n1"), ("node", String(repeating: "n", count: 257)), ("pilot", "p\u{1b}[2J")] {
+            var acquire = acquireJSON(queue: "Q1")
+            acquire[field] = value
+            SafetyChecks.expectRefused(try await server.post("/api/v1/pilot/acquire_jobs", token: pilot, json: acquire), 400,
+                                       containing: "\(field) \(message)")
+            var recover: [String: Any] = ["job_id": 1, "attempt": 1, "lease": "0123456789abcdef", "queue": "Q1", "node": "n"]
+            recover[field] = value
+            SafetyChecks.expectRefused(try await server.post("/api/v1/pilot/recover_job", token: pilot, json: recover), 400,
+                                       containing: "\(field) \(message)")
+        }
+        SafetyChecks.expectRefused(try await server.post("/api/v1/pilot/report_node", token: pilot,
+                                                         json: ["queue": "Q1", "node": "n\u{0}", "error_code": 1, "diagnostic": "d"]), 400,
+                                   containing: "node \(message)")
+        let job = try #require(try await server.acquire(token: pilot, queue: "Q1"), "the job is still there for a pilot that names itself")
+        #expect(job.attempt == 1)
+    }
 }
