@@ -194,7 +194,7 @@ final class PostgresBatchWriter: Sendable {
             }
             if !claims.isEmpty || !reports.isEmpty {
                 let (claimAnswers, locked) = try await PostgresBatchStart.run(tx, claims: claims, reports: reports)
-                let (reportAnswers, rest) = try PostgresReports.decide(reports, jobs: locked, in: tx)
+                let (reportAnswers, rest) = PostgresReports.decide(reports, jobs: locked, in: tx)
                 completions += claimAnswers + reportAnswers
                 bodies = rest.map(PendingBody.init(report:)) + bodies
             }

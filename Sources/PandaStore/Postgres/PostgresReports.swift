@@ -30,7 +30,7 @@ enum PostgresReports {
     /// Decides the reports on their locked jobs: holds the plain moves on
     /// `tx` and returns how to answer those reports once the batch commits,
     /// with the reports left for `PostgresJobStore.apply`.
-    static func decide(_ reports: [PendingReport], jobs: [Int64: CurrentJob], in tx: PostgresWrite) throws
+    static func decide(_ reports: [PendingReport], jobs: [Int64: CurrentJob], in tx: PostgresWrite)
         -> (completions: [@Sendable () -> Void], rest: [PendingReport]) {
         var seen = Set<Int64>()
         var completions: [@Sendable () -> Void] = []
@@ -72,10 +72,10 @@ enum PostgresReports {
             return .answered(.failure(error))
         }
     }
-
 }
 
-/// One plain report's move as `PostgresWrite.flush` writes it.
+/// One report's move as `PostgresWrite.flush` writes it: a plain report's,
+/// or the first step of one `PostgresJobStore.apply` writes.
 struct PlainMove: Encodable {
     let id: Int64
     let attempt: Int
