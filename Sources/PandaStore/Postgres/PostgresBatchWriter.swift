@@ -25,16 +25,10 @@ final class PostgresBatchWriter: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let committers: Int
-    private let queue = Mutex(Queue())
+    private let queue = WriteQueue<PendingPostgresWrite>()
     private let turn = CommitTurn()
     /// Writes in one transaction at most, so one commit cannot grow without bound.
     static let batchLimit = 500
-
-    private struct Queue {
-        var pending: [PendingPostgresWrite] = []
-        var waiters: [CheckedContinuation<Void, Never>] = []
-        var stopped = false
-    }
 
     init(client: PostgresClient, committers: Int, logger: Logger) {
         self.client = client
@@ -78,13 +72,10 @@ final class PostgresBatchWriter: Sendable {
     }
 
     private func enqueue(_ items: [PendingPostgresWrite]) {
-        let (waiter, stopped) = queue.withLock { queue -> (CheckedContinuation<Void, Never>?, Bool) in
-            guard !queue.stopped else { return (nil, true) }
-            queue.pending.append(contentsOf: items)
-            return (queue.waiters.popLast(), false)
+        guard queue.add(items) else {
+            for item in items { item.abort(StoreError.database("the store is closed")) }
+            return
         }
-        if stopped { for item in items { item.abort(StoreError.database("the store is closed")) } }
-        waiter?.resume()
     }
 
     /// Commits batches until `stop()`, then commits what is left.
@@ -97,12 +88,7 @@ final class PostgresBatchWriter: Sendable {
     }
 
     func stop() {
-        let waiters = queue.withLock { queue -> [CheckedContinuation<Void, Never>] in
-            queue.stopped = true
-            defer { queue.waiters = [] }
-            return queue.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        queue.stop()
     }
 
     /// One committer at a time takes a batch and runs its statements; it
@@ -113,7 +99,7 @@ final class PostgresBatchWriter: Sendable {
     private func commitLoop() async {
         while true {
             await turn.take()
-            guard let batch = await nextBatch() else {
+            guard let batch = await queue.next(limit: Self.batchLimit) else {
                 turn.pass()
                 return
             }
@@ -218,27 +204,6 @@ final class PostgresBatchWriter: Sendable {
         } catch {
             try? await session.execute("ROLLBACK")
             throw error
-        }
-    }
-
-    /// The writes waiting now, or nil once stopped and drained.
-    private func nextBatch() async -> [PendingPostgresWrite]? {
-        while true {
-            let (batch, stopped) = queue.withLock { queue -> ([PendingPostgresWrite], Bool) in
-                let batch = Array(queue.pending.prefix(Self.batchLimit))
-                queue.pending.removeFirst(batch.count)
-                return (batch, queue.stopped)
-            }
-            if !batch.isEmpty { return batch }
-            if stopped { return nil }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = queue.withLock { queue -> Bool in
-                    if !queue.pending.isEmpty || queue.stopped { return true }
-                    queue.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
         }
     }
 }

@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// The one writer of the SQLite store. Writes that arrive while a commit is
 /// under way wait and go together in the next transaction — one fsync for
@@ -14,15 +13,9 @@ import Synchronization
 /// after the commit, so an answer never runs ahead of the disk.
 final class GroupCommitWriter: Sendable {
     private let pool: DatabasePool
-    private let queue = Mutex(Queue())
+    private let queue = WriteQueue<PendingWrite>()
     /// Writes in one transaction at most, so one commit cannot grow without bound.
     static let batchLimit = 2_000
-
-    private struct Queue {
-        var pending: [PendingWrite] = []
-        var waiter: CheckedContinuation<Void, Never>?
-        var stopped = false
-    }
 
     init(pool: DatabasePool) {
         self.pool = pool
@@ -40,17 +33,7 @@ final class GroupCommitWriter: Sendable {
                     }
                 },
                 abort: { continuation.resume(throwing: $0) })
-            let (waiter, stopped) = queue.withLock { queue -> (CheckedContinuation<Void, Never>?, Bool) in
-                guard !queue.stopped else { return (nil, true) }
-                queue.pending.append(item)
-                let waiter = queue.waiter
-                queue.waiter = nil
-                return (waiter, false)
-            }
-            if stopped {
-                item.abort(StoreError.database("the store is closed"))
-            }
-            waiter?.resume()
+            if !queue.add([item]) { item.abort(StoreError.database("the store is closed")) }
         }
     }
 
@@ -78,7 +61,7 @@ final class GroupCommitWriter: Sendable {
 
     /// Commits batches until `stop()`, then commits what is left.
     func run() async {
-        while let batch = await nextBatch() {
+        while let batch = await queue.next(limit: Self.batchLimit) {
             do {
                 let completions = try await pool.write { db in batch.map { $0.run(db) } }
                 for complete in completions { complete() }
@@ -89,34 +72,7 @@ final class GroupCommitWriter: Sendable {
     }
 
     func stop() {
-        let waiter = queue.withLock { queue -> CheckedContinuation<Void, Never>? in
-            queue.stopped = true
-            let waiter = queue.waiter
-            queue.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
-    }
-
-    /// The writes waiting now, or nil once stopped and drained.
-    private func nextBatch() async -> [PendingWrite]? {
-        while true {
-            let (batch, stopped) = queue.withLock { queue -> ([PendingWrite], Bool) in
-                let batch = Array(queue.pending.prefix(Self.batchLimit))
-                queue.pending.removeFirst(batch.count)
-                return (batch, queue.stopped)
-            }
-            if !batch.isEmpty { return batch }
-            if stopped { return nil }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = queue.withLock { queue -> Bool in
-                    if !queue.pending.isEmpty || queue.stopped { return true }
-                    queue.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
+        queue.stop()
     }
 }
 
