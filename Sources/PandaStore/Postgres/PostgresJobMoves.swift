@@ -43,7 +43,7 @@ enum PostgresJobMoves {
             try await keepOutcome(tx, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, now: now)
             try await tx.session.execute(PostgresQuery(unsafeSQL: """
                 UPDATE jobs SET state = 'activated', attempt = attempt + 1, \(JobMoves.cleanAttempt), state_changed_at = $1 WHERE id = $2
-                """, binds: binds(now, job.id)))
+                """, binds: bindings(now, job.id)))
             try await record(tx, job: job.moved(to: .failed), attempt: job.attempt + 1, to: .activated, now: now,
                              reason: "attempt \(job.attempt + 1) of \(job.maxAttempts) after \(code.name)")
             return .activated
@@ -58,15 +58,11 @@ enum PostgresJobMoves {
     /// Starts a new attempt of an ended job as activated (its owner's retry).
     static func restart(_ tx: PostgresWrite, job: CurrentJob, at queue: String, now: Double, reason: String) async throws {
         try await keepOutcome(tx, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, now: now)
-        var bindings = PostgresBindings()
-        bindings.append(queue)
-        bindings.append(now)
-        bindings.append(job.id)
         try await tx.session.execute(PostgresQuery(unsafeSQL: """
             UPDATE jobs SET state = 'activated', queue = $1, attempt = attempt + 1, max_attempts = greatest(max_attempts, attempt + 1),
                 \(JobMoves.cleanAttempt), state_changed_at = $2
             WHERE id = $3
-            """, binds: bindings))
+            """, binds: bindings(queue, now, job.id)))
         try await appendEvent(tx, job: job.id, attempt: job.attempt + 1, state: .activated, now: now, reason: reason, errorCode: nil, lease: nil)
         tx.count(queue: job.queue, state: job.state, by: -1)
         tx.count(queue: queue, state: .activated, by: 1)
@@ -93,12 +89,5 @@ enum PostgresJobMoves {
                 error_diag = \(diagnostic ?? code.text) WHERE id = \(job.id)
             """)
         try await record(tx, job: job, to: .cancelled, now: now, reason: diagnostic ?? code.text, errorCode: code.number, lease: job.lease)
-    }
-
-    static func binds(_ now: Double, _ id: Int64) -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(now)
-        bindings.append(id)
-        return bindings
     }
 }

@@ -33,12 +33,3 @@ extension PostgresSession {
         return rows
     }
 }
-
-/// Bindings from a list of values, in order ($1, $2, ...); nil binds NULL.
-func bindings(_ values: (any PostgresDynamicTypeEncodable)?...) -> PostgresBindings {
-    var bindings = PostgresBindings(capacity: values.count)
-    for value in values {
-        if let value { bindings.append(value) } else { bindings.appendNull() }
-    }
-    return bindings
-}

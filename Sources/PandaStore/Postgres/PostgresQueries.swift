@@ -13,7 +13,7 @@ extension PostgresJobStore {
         try await read { session in
             let rows = try await session.rows(PostgresQuery(unsafeSQL: """
                 SELECT \(SQLiteJobStore.statusColumns) FROM jobs WHERE id = ANY($1)
-                """, binds: { var b = PostgresBindings(); b.append(ids); return b }()))
+                """, binds: bindings(ids)))
             var byID: [Int64: JobStatus] = [:]
             for row in rows {
                 let status = try Self.status(from: row)
@@ -28,7 +28,7 @@ extension PostgresJobStore {
         try await read { session in
             guard let row = try await session.one(PostgresQuery(unsafeSQL: """
                 SELECT \(SQLiteJobStore.statusColumns), spec, pilot, node, exit_code, cpu_seconds, max_rss, outputs, timings FROM jobs WHERE id = $1
-                """, binds: { var b = PostgresBindings(); b.append(id); return b }())) else { return nil }
+                """, binds: bindings(id))) else { return nil }
             let status = try Self.status(from: row)
             guard owner == nil || owner == status.owner else { return nil }
             let decoder = JSONDecoder()

@@ -76,3 +76,16 @@ enum PostgresRetry {
         return String(reflecting: error)
     }
 }
+
+/// Bindings from values, in order ($1, $2, ...); nil binds NULL.
+func bindings(_ values: (any PostgresDynamicTypeEncodable)?...) -> PostgresBindings {
+    bindings(values)
+}
+
+func bindings(_ values: [(any PostgresDynamicTypeEncodable)?]) -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: values.count)
+    for value in values {
+        if let value { bindings.append(value) } else { bindings.appendNull() }
+    }
+    return bindings
+}

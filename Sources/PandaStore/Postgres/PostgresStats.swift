@@ -67,19 +67,12 @@ enum PostgresStats {
         let names = ["defined", "assigned", "activated", "sent", "starting", "running", "holding", "finished", "failed", "cancelled"]
         let columns = names.joined(separator: ", ")
         for (queue, counts) in rows {
-            var bindings = PostgresBindings()
-            bindings.append(minute)
-            bindings.append(queue)
-            for name in names { bindings.append(Int64(counts[name] ?? 0)) }
+            let counted = names.map { Int64(counts[$0] ?? 0) }
             let values = (3...12).map { "$\($0)" }.joined(separator: ", ")
             try await session.execute(PostgresQuery(unsafeSQL: """
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (60, $1, $2, \(values))
                 ON CONFLICT (resolution, queue, at) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-                """, binds: bindings))
-            var hourly = PostgresBindings()
-            hourly.append(hour)
-            hourly.append(queue)
-            for name in names { hourly.append(Int64(counts[name] ?? 0)) }
+                """, binds: bindings([minute, queue] + counted)))
             // The hour's row: live counts as of its latest sample, ended attempts summed.
             try await session.execute(PostgresQuery(unsafeSQL: """
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (3600, $1, $2, \(values))
@@ -87,7 +80,7 @@ enum PostgresStats {
                     activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = excluded.running,
                     holding = excluded.holding, finished = stats_history.finished + excluded.finished,
                     failed = stats_history.failed + excluded.failed, cancelled = stats_history.cancelled + excluded.cancelled
-                """, binds: hourly))
+                """, binds: bindings([hour, queue] + counted)))
         }
         try await session.execute("DELETE FROM stats_history WHERE resolution = 60 AND at < \(minute - StatsSampler.minuteRetention)")
         try await session.execute("DELETE FROM stats_history WHERE resolution = 3600 AND at < \(hour - StatsSampler.hourRetention)")
@@ -125,16 +118,16 @@ extension PostgresJobStore {
                         WINDOW w AS (PARTITION BY queue)
                         ORDER BY queue, at DESC
                     ) newest ORDER BY queue COLLATE "C"
-                    """, binds: Self.binds(step, since, until)))
+                    """, binds: bindings(step, since, until)))
             } else if query.everyQueue {
                 try await session.rows(PostgresQuery(unsafeSQL: """
                     SELECT \(columns) FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue != '*'
                     ORDER BY at, queue COLLATE "C"
-                    """, binds: Self.binds(step, since, until)))
+                    """, binds: bindings(step, since, until)))
             } else {
                 try await session.rows(PostgresQuery(unsafeSQL: """
                     SELECT \(columns) FROM stats_history WHERE resolution = $1 AND at BETWEEN $2 AND $3 AND queue = $4 ORDER BY at
-                    """, binds: { var b = Self.binds(step, since, until); b.append(query.queue ?? StatsSampler.allQueues); return b }()))
+                    """, binds: bindings(step, since, until, query.queue ?? StatsSampler.allQueues)))
             }
             let samples = try rows.map { row in
                 HistorySample(at: try row[0], queue: try row[1], defined: try row[2], assigned: try row[3], activated: try row[4],
@@ -145,49 +138,24 @@ extension PostgresJobStore {
         }
     }
 
-    static func binds(_ values: Int64...) -> PostgresBindings {
-        var bindings = PostgresBindings()
-        for value in values { bindings.append(value) }
-        return bindings
-    }
-
     public func errorStats(_ filter: ErrorFilter) async throws -> ErrorStats {
         let since = Int64(filter.since) / 3600 * 3600
         let until = Int64(filter.until)
         return try await read { session in
-            var bindings = Self.binds(since, until)
+            var binds = bindings(since, until)
             var conditions = ["hour BETWEEN $1 AND $2"]
-            if let queue = filter.queue { bindings.append(queue); conditions.append("queue = $\(bindings.count)") }
-            if let owner = filter.owner { bindings.append(owner); conditions.append("owner = $\(bindings.count)") }
-            if let task = filter.taskID { bindings.append(task); conditions.append("task_id = $\(bindings.count)") }
+            if let queue = filter.queue { binds.append(queue); conditions.append("queue = $\(binds.count)") }
+            if let owner = filter.owner { binds.append(owner); conditions.append("owner = $\(binds.count)") }
+            if let task = filter.taskID { binds.append(task); conditions.append("task_id = $\(binds.count)") }
             let rows = try await session.rows(PostgresQuery(unsafeSQL: """
                 SELECT hour, queue, owner, state, code, sum(n)::bigint FROM stats_attempts WHERE \(conditions.joined(separator: " AND "))
                 GROUP BY hour, queue, owner, state, code
-                """, binds: bindings))
-            var ended: [String: Int] = [:]
-            var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
-            var hours: [Int64: (failed: Int, finished: Int)] = [:]
+                """, binds: binds))
+            var tally = AttemptTally()
             for row in rows {
-                let state: String = try row[3], code: Int = try row[4], n: Int = try row[5], hour: Int64 = try row[0]
-                ended[state, default: 0] += n
-                var perHour = hours[hour] ?? (0, 0)
-                if state == JobState.finished.rawValue { perHour.finished += n } else { perHour.failed += n }
-                hours[hour] = perHour
-                guard state != JobState.finished.rawValue, code != 0 else { continue }
-                var entry = byCode[code] ?? (0, [:], [:])
-                entry.count += n
-                entry.queues[try row[1], default: 0] += n
-                entry.owners[try row[2], default: 0] += n
-                byCode[code] = entry
+                tally.add(hour: try row[0], queue: try row[1], owner: try row[2], state: try row[3], code: try row[4], count: try row[5])
             }
-            let errors = byCode.map { code, entry in
-                let known = ErrorCode.lookup(code)
-                return ErrorCount(code: code, name: known.name, text: known.text, source: known.source, count: entry.count,
-                                  queues: StatsQueries.top(entry.queues), owners: StatsQueries.top(entry.owners))
-            }.sorted { ($0.count, $1.code) > ($1.count, $0.code) }
-            return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
-                              cancelled: ended["cancelled"] ?? 0, errors: errors,
-                              hours: hours.sorted { $0.key < $1.key }.map { HourCount(hour: $0.key, failed: $0.value.failed, finished: $0.value.finished) })
+            return tally.stats(since: since, until: until)
         }
     }
 

@@ -88,25 +88,11 @@ enum StatsQueries {
             SELECT hour, queue, owner, state, code, sum(n) FROM stats_attempts WHERE \(conditions.joined(separator: " AND "))
             GROUP BY hour, queue, owner, state, code
             """, arguments: arguments)
-        var ended: [String: Int] = [:]
-        var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
-        var hours: [Int64: (failed: Int, finished: Int)] = [:]
+        var tally = AttemptTally()
         for row in rows {
-            let state: String = row[3], code: Int = row[4], n: Int = row[5], hour: Int64 = row[0]
-            ended[state, default: 0] += n
-            var perHour = hours[hour] ?? (0, 0)
-            if state == JobState.finished.rawValue { perHour.finished += n } else { perHour.failed += n }
-            hours[hour] = perHour
-            guard state != JobState.finished.rawValue, code != 0 else { continue }
-            var entry = byCode[code] ?? (0, [:], [:])
-            entry.count += n
-            entry.queues[row[1], default: 0] += n
-            entry.owners[row[2], default: 0] += n
-            byCode[code] = entry
+            tally.add(hour: row[0], queue: row[1], owner: row[2], state: row[3], code: row[4], count: row[5])
         }
-        return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
-                          cancelled: ended["cancelled"] ?? 0, errors: errorCounts(byCode),
-                          hours: hours.sorted { $0.key < $1.key }.map { HourCount(hour: $0.key, failed: $0.value.failed, finished: $0.value.finished) })
+        return tally.stats(since: since, until: until)
     }
 
     static func errorCounts(_ byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])]) -> [ErrorCount] {
