@@ -142,6 +142,19 @@ final class MonitorSetup: @unchecked Sendable {
         return (status, lines.joined(separator: "\n"), (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
     }
 
+    /// Posts the sign-in form as a browser on the monitor's own page does:
+    /// the form token from `GET /login` (field and cookie), then the post,
+    /// with an `Origin` header when one is given.
+    func signIn(_ token: String, origin: String? = nil, formToken: Bool = true) throws -> (status: Int, body: String, headers: String) {
+        let jar = server.directory + "/cookies-\(UUID().uuidString.prefix(6))"
+        let form = try fetch("/login", ["-c", jar])
+        let value = try require(DOM.matches(#"name="form_token" value="([0-9a-f]+)""#, in: form.body).first?[1], "form token")
+        var arguments = ["-b", jar, "--data-urlencode", "token=\(token)"]
+        if formToken { arguments += ["--data-urlencode", "form_token=\(value)"] }
+        if let origin { arguments += ["-H", "Origin: \(origin)"] }
+        return try fetch("/login", arguments)
+    }
+
     func json(_ path: String) throws -> [String: Any] {
         let body = try fetch(path, ["-H", "Accept: application/json"]).body
         let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
