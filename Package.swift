@@ -79,10 +79,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The HTTP listener's protections, shared by the server and the monitor.
+        .target(
+            name: "PandaListener",
+            dependencies: [
+                "PandaConfig", "PandaSystem",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PandaServer",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem", "CZlib",
+                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem", "PandaListener", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -96,8 +104,9 @@ let package = Package(
         .target(
             name: "PandaMonitor",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem", "PandaListener",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

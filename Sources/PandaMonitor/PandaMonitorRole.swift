@@ -4,6 +4,7 @@ import Logging
 import PandaClient
 import PandaConfig
 import PandaCore
+import PandaListener
 import PandaSystem
 import ServiceLifecycle
 
@@ -48,8 +49,10 @@ public struct PandaMonitorRole {
         let systemd = SystemdNotifier()
         let logger = self.logger
         let listen = monitor.listen
+        let limit = ProtectedListener.limit(monitor.connections, setting: "monitor.connections", logger: logger)
         let app = Application(
             router: router,
+            server: ProtectedListener.http(monitor.connections, limit: limit, logger: logger),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda-monitor/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 let address = channel.localAddress?.description ?? listen.description

@@ -15,9 +15,12 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
     /// Who may look: `none` (everyone who reaches the listener sees what the
     /// credential sees) or `token` (each user pastes their own token once).
     public var auth: MonitorAuth
+    /// The listener's protections, as the server's (`server.connections`),
+    /// without a pilot reserve.
+    public var connections: ListenerConfig
 
     enum CodingKeys: String, CodingKey {
-        case listen, server, credential, auth
+        case listen, server, credential, auth, connections
         case pageSize = "page_size"
     }
 
@@ -30,6 +33,7 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
         credential = r.path("credential")
         pageSize = r.value("page_size", default: 100, in: 10...1000)
         auth = r.value("auth", default: .none)
+        connections = ListenerConfig(reading: r.section("connections"), reservesForPilots: false)
         r.finish()
     }
 }

@@ -32,14 +32,4 @@ enum Viewer {
     }
 
     static let clearCookie = "\(cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-
-    /// `token=...` from a form body.
-    static func formToken(_ body: String) -> String? {
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "token" else { continue }
-            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding.flatMap(plausible)
-        }
-        return nil
-    }
 }

@@ -72,6 +72,8 @@ struct ServerContext: Sendable {
     let health: HealthState
     /// The bearer token verifier the auth middleware uses, for routes outside /api/.
     let tokens: VerifiedTokens
+    /// Per-user rate and server-wide budget of job creation.
+    let creation = JobCreationLimit()
     let dispatchReply = DispatchReply()
     let unmatchedBook = UnmatchedBook()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
