@@ -97,7 +97,7 @@ struct MonitorRoutes: Sendable {
 
     static func loginPage(problem: String?) -> HTML {
         Layout.page(title: "Sign in", refresh: nil, body: """
-            \(problem.map { "<p class=\"bad\">\($0)</p>" } ?? "")
+            \(problem.html { "<p class=\"bad\">\($0)</p>" })
             <p>Paste a panda token (from <code>panda token issue</code>, or your client's token file). It is kept in a cookie \
             this browser sends only to this monitor; you see what the token may see.</p>
             <form method="post" action="/login"><textarea name="token" rows="4" cols="80" required></textarea><br><button>Sign in</button></form>
