@@ -143,13 +143,21 @@ extension PostgresJobStore {
         let until = Int64(filter.until)
         return try await read { session in
             var binds = bindings(since, until)
-            var conditions = ["hour BETWEEN $1 AND $2"]
+            var conditions: [String] = []
             if let queue = filter.queue { binds.append(queue); conditions.append("queue = $\(binds.count)") }
             if let owner = filter.owner { binds.append(owner); conditions.append("owner = $\(binds.count)") }
             if let task = filter.taskID { binds.append(task); conditions.append("task_id = $\(binds.count)") }
+            let narrowed = conditions.map { " AND " + $0 }.joined()
+            // The folded counters and the sampler's inbox (the attempts that ended
+            // since its last fold, bucketed as it will fold them) in one statement:
+            // one snapshot, so an attempt a concurrent fold moves is counted once.
             let rows = try await session.rows(PostgresQuery(unsafeSQL: """
-                SELECT hour, queue, owner, state, code, sum(n)::bigint FROM stats_attempts WHERE \(conditions.joined(separator: " AND "))
-                GROUP BY hour, queue, owner, state, code
+                SELECT hour, queue, owner, state, code, sum(n)::bigint FROM (
+                    SELECT hour, queue, owner, state, code, n FROM stats_attempts WHERE hour BETWEEN $1 AND $2\(narrowed)
+                    UNION ALL
+                    SELECT (floor(at / 3600) * 3600)::bigint AS hour, queue, owner, state, coalesce(error_code, 0) AS code, 1::bigint AS n
+                    FROM stats_attempt_ends WHERE (floor(at / 3600) * 3600)::bigint BETWEEN $1 AND $2\(narrowed)
+                ) ended GROUP BY hour, queue, owner, state, code
                 """, binds: binds))
             var tally = AttemptTally()
             for row in rows {
