@@ -43,9 +43,8 @@ enum QueuePage: MonitorPage {
         async let nodeStats = api.nodeStats(queue: queue)
         async let reports = try? api.pilotReports()
         let until = Int64(request.now)
-        let fields: [(String, KeyPath<HistorySample, Int>)] = [
-            ("activated", \.activated), ("running", \.running), ("finished", \.finished), ("failed", \.failed),
-        ]
+        let levels: [(String, KeyPath<HistorySample, Int>)] = [("activated", \.activated), ("running", \.running)]
+        let ended: [(String, KeyPath<HistorySample, Int>)] = [("finished", \.finished), ("failed", \.failed)]
         let nodes = try await nodeStats.nodes
         let finished = nodes.reduce(0) { $0 + $1.finished }, failed = nodes.reduce(0) { $0 + $1.failed }
         let average = finished + failed == 0 ? 0 : Double(failed) * 100 / Double(finished + failed)
@@ -57,8 +56,14 @@ enum QueuePage: MonitorPage {
         return Model(
             queue: queue, counts: try await summary.queues[queue] ?? [:],
             charts: [
-                ChartData.from(try await day, title: "\(queue), last 24 h (per hour)", fields: fields, until: until),
-                ChartData.from(try await week, title: "\(queue), last 7 days (per hour)", fields: fields, until: until),
+                ChartData.from(try await day, title: "\(queue): attempts finished and failed per hour, last 24 h", kind: .bars,
+                               unit: "attempts per hour", filters: ["queue": queue], fields: ended, until: until),
+                ChartData.from(try await day, title: "\(queue): jobs activated and running (the most in each hour), last 24 h",
+                               fields: levels, until: until),
+                ChartData.from(try await week, title: "\(queue): attempts finished and failed per hour, last 7 days", kind: .bars,
+                               unit: "attempts per hour", filters: ["queue": queue], fields: ended, until: until),
+                ChartData.from(try await week, title: "\(queue): jobs activated and running (the most in each hour), last 7 days",
+                               fields: levels, until: until),
             ],
             nodes: rated, failureRate: average,
             pilots: await reports?.factories.flatMap { $0.queues.filter { $0.queue == queue } } ?? [])

@@ -28,6 +28,9 @@ enum PostgresStats {
             let state: String = try end[2]
             let queue: String = try end[4]
             rows[queue, default: [:]][state, default: 0] += 1
+            // Ran and ended between two samples: running in this minute (see StatsSampler).
+            let pilot: String? = try end[8]
+            if pilot != nil { rows[queue, default: [:]][JobState.running.rawValue, default: 0] += 1 }
             attempts[AttemptKey(hour: hour, queue: queue, owner: try end[5], task: try end[6] ?? 0, state: state, code: try end[3] ?? 0),
                      default: 0] += 1
             if let node: String = try end[7], state != JobState.cancelled.rawValue {
@@ -36,7 +39,7 @@ enum PostgresStats {
                 if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
                 nodes[key] = counts
             }
-            if let pilot: String = try end[8] { pilots[pilot, default: 0] += 1 }
+            if let pilot { pilots[pilot, default: 0] += 1 }
         }
         if lastID > 0 { try await session.execute("DELETE FROM stats_attempt_ends WHERE id <= \(lastID)") }
         for (key, n) in attempts {
@@ -73,11 +76,11 @@ enum PostgresStats {
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (60, $1, $2, \(values))
                 ON CONFLICT (resolution, queue, at) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
                 """, binds: bindings([minute, queue] + counted)))
-            // The hour's row: live counts as of its latest sample, ended attempts summed.
+            // The hour's row: live counts as of its latest sample (running: the most of its samples), ended attempts summed.
             try await session.execute(PostgresQuery(unsafeSQL: """
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (3600, $1, $2, \(values))
                 ON CONFLICT (resolution, queue, at) DO UPDATE SET defined = excluded.defined, assigned = excluded.assigned,
-                    activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = excluded.running,
+                    activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = GREATEST(stats_history.running, excluded.running),
                     holding = excluded.holding, finished = stats_history.finished + excluded.finished,
                     failed = stats_history.failed + excluded.failed, cancelled = stats_history.cancelled + excluded.cancelled
                 """, binds: bindings([hour, queue] + counted)))
