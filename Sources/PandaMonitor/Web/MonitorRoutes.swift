@@ -11,6 +11,8 @@ struct MonitorRoutes: Sendable {
     let api: PandaClient
     let auth: MonitorAuth
     let settings: MonitorSettings
+    /// Browsers reach the monitor over HTTPS: its cookies say `Secure`.
+    var secureCookie = false
 
     func register(on router: Router<BasicRequestContext>) {
         page(router, "/", OverviewPage.self)
@@ -28,7 +30,7 @@ struct MonitorRoutes: Sendable {
         router.post("/login") { request, _ in try await login(request) }
         router.get("/logout") { _, _ in
             var response = Self.redirect("/login")
-            response.headers[.setCookie] = Viewer.clearCookie
+            response.headers[.setCookie] = Viewer.clearCookie(secure: secureCookie)
             return response
         }
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
@@ -91,7 +93,7 @@ struct MonitorRoutes: Sendable {
             return Self.html(Self.loginPage(problem: "The server refused this token: \(Self.problem(error).1)"), status: .unauthorized)
         }
         var response = Self.redirect("/")
-        response.headers[.setCookie] = Viewer.setCookie(token)
+        response.headers[.setCookie] = Viewer.setCookie(token, secure: secureCookie)
         return response
     }
 
