@@ -14,9 +14,11 @@ enum QueuePage: MonitorPage {
         /// The queue's failure rate over its nodes, in percent.
         var failureRate: Double
         var pilots: [QueuePilots]
+        /// The status in force and who set it (nil when the server would not say).
+        var status: QueueStatusView?
 
         enum CodingKeys: String, CodingKey {
-            case queue, counts, charts, nodes, pilots
+            case queue, counts, charts, nodes, pilots, status
             case failureRate = "failure_rate"
         }
     }
@@ -42,6 +44,7 @@ enum QueuePage: MonitorPage {
         async let week = api.history([("resolution", "hour"), ("since", "7d"), ("queue", queue)])
         async let nodeStats = api.nodeStats(queue: queue)
         async let reports = try? api.pilotReports()
+        async let statuses = try? api.queueStatuses()
         let until = Int64(request.now)
         let levels: [(String, KeyPath<HistorySample, Int>)] = [("activated", \.activated), ("running", \.running)]
         let ended: [(String, KeyPath<HistorySample, Int>)] = [("finished", \.finished), ("failed", \.failed)]
@@ -66,7 +69,8 @@ enum QueuePage: MonitorPage {
                                fields: levels, until: until),
             ],
             nodes: rated, failureRate: average,
-            pilots: await reports?.factories.flatMap { $0.queues.filter { $0.queue == queue } } ?? [])
+            pilots: await reports?.factories.flatMap { $0.queues.filter { $0.queue == queue } } ?? [],
+            status: await statuses?.queues.first { $0.queue == queue })
     }
 
     static func render(_ model: Model, _ request: PageRequest) -> (title: String, body: HTML) {
@@ -83,7 +87,16 @@ enum QueuePage: MonitorPage {
         let pilots = model.pilots.map { p -> HTML in
             "<tr><td>\(p.batchSystem.rawValue)</td><td class=\"n\">\(p.queued)</td><td class=\"n\">\(p.running)</td><td class=\"n\">\(p.held)</td><td class=\"n\">\(p.finished)</td><td class=\"n\">\(p.failed)</td></tr>"
         }
+        let status: HTML = model.status.html { view in
+            let setBy: HTML = view.setBy.html { "set by \($0) at \(Format.time(view.setAt)); " }
+            return """
+                <p id="status">Status: <strong class="status-\(view.status.rawValue)">\(view.status.rawValue)</strong> \
+                (\(setBy)the configuration says \(view.configured.rawValue)). \
+                Drain it with <code>panda queue drain \(model.queue)</code>, bring it back with <code>panda queue online \(model.queue)</code> (admin token).</p>
+                """
+        }
         let body: HTML = """
+            \(status)
             <h2>Jobs now</h2>
             \(Layout.table(states, ["<tr>\(counts)</tr>"], id: "counts"))
             <p>\(Layout.link(Link.errors([("queue", model.queue)]), "Errors of this queue")) · \(Layout.link(Link.jobs(["queue": model.queue]), "its jobs"))</p>
