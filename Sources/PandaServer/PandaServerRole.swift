@@ -57,6 +57,12 @@ public struct PandaServerRole {
         } catch {
             throw ServerStartError("cannot read the token deny list from \(server.database): \(error)")
         }
+        // The statuses operators set hold from the first request on.
+        do {
+            try await QueueStatusService.load(into: live, from: store)
+        } catch {
+            throw ServerStartError("cannot read the queue statuses from \(server.database): \(error)")
+        }
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
         router.add(middleware: AuthMiddleware(tokens: tokens))
@@ -82,6 +88,7 @@ public struct PandaServerRole {
             StatsSamplerService(store: store, singletons: singletons, interval: server.statsInterval.duration, logger: logger),
             HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
+            QueueStatusService(store: store, live: live, logger: logger),
             app,
         ]
         if let reloadPath {

@@ -26,8 +26,9 @@ enum FormGuard {
         return (RandomHex.make(bits: 128), true)
     }
 
-    static func setCookie(_ value: String) -> String {
-        "\(cookie)=\(value); Path=/; HttpOnly; SameSite=Strict"
+    /// `secure` when browsers reach the monitor over HTTPS (as the sign-in cookie).
+    static func setCookie(_ value: String, secure: Bool) -> String {
+        "\(cookie)=\(value); Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     static func hiddenField(_ value: String) -> HTML {

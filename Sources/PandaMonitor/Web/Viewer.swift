@@ -27,9 +27,12 @@ enum Viewer {
         return trimmed
     }
 
-    static func setCookie(_ token: String) -> String {
-        "\(cookie)=\(token); Path=/; Max-Age=\(cookieLifetime); HttpOnly; SameSite=Strict"
+    /// `secure` when browsers reach the monitor over HTTPS, so the token is never sent in clear.
+    static func setCookie(_ token: String, secure: Bool) -> String {
+        "\(cookie)=\(token); Path=/; Max-Age=\(cookieLifetime); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
-    static let clearCookie = "\(cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+    static func clearCookie(secure: Bool) -> String {
+        "\(cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    }
 }

@@ -49,6 +49,8 @@ public enum APIRoutes {
         Route(method: "GET", path: "/api/v1/stats/errors"),
         Route(method: "GET", path: "/api/v1/stats/nodes"),
         Route(method: "GET", path: "/api/v1/stats/liveness"),
+        Route(method: "POST", path: "/api/v1/queue/set_status"),
+        Route(method: "GET", path: "/api/v1/queues"),
         Route(method: "POST", path: "/server/panda/getJob"),
         Route(method: "POST", path: "/server/panda/updateJob"),
         Route(method: "GET", path: "/server/panda/queuedata"),
@@ -98,6 +100,7 @@ struct ServerContext: Sendable {
         registerPilotCommandRoute(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
+        registerQueueRoutes(on: router)
         registerPandaCompatRoutes(on: router)
     }
 }

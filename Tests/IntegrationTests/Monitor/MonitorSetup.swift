@@ -114,8 +114,9 @@ final class MonitorSetup: @unchecked Sendable {
 
     /// `panda monitor` with a read token, over `server`, listening where its
     /// configuration says (`url`); `softFileLimit` starts it with that soft
-    /// RLIMIT_NOFILE, as systemd's 1024 would.
-    static func startMonitor(for server: ServerProcess, url: String, softFileLimit: Int? = nil) throws -> ChildProcess {
+    /// RLIMIT_NOFILE, as systemd's 1024 would; `probe` are curl's extra
+    /// arguments to reach it (`--cacert` for HTTPS).
+    static func startMonitor(for server: ServerProcess, url: String, softFileLimit: Int? = nil, probe: [String] = []) throws -> ChildProcess {
         let credential = server.directory + "/monitor.token"
         try server.token("monitor", scope: "read").write(toFile: credential, atomically: true, encoding: .utf8)
         chmod(credential, 0o600)
@@ -127,7 +128,7 @@ final class MonitorSetup: @unchecked Sendable {
         } ?? ChildProcess.spawn(PandaProcess.binary, arguments, environment: ["PATH": "/usr/bin:/bin"], stdout: log)
         for _ in 0..<200 {
             if !process.isRunning { throw ServerProcessError("monitor exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
-            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf", url + "/healthz"]), reply.status == 0 { return process }
+            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf"] + probe + [url + "/healthz"]), reply.status == 0 { return process }
             usleep(50_000)
         }
         _ = process.terminate()
