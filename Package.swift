@@ -123,13 +123,18 @@ let package = Package(
         .testTarget(
             name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore", "TestSupport"],
             exclude: ["Fixtures"]),
-        // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
-        .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
-        .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
-        .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
-        .executableTarget(name: "ConfigBenchmark", path: "Benchmarks/ConfigBenchmark"),
+        // Benchmarks: programs that print figures (docs/PERFORMANCE.md); scripts/bench-smoke
+        // (in make test) runs each at a tiny size. BenchSupport is what they share:
+        // a keep-alive HTTP client, starting panda's roles, tokens, options.
+        .target(name: "BenchSupport", dependencies: ["PandaSystem"], path: "Benchmarks/BenchSupport"),
+        .executableTarget(name: "DispatchBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/DispatchBenchmark"),
+        .executableTarget(name: "PilotBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/PilotBenchmark"),
         .executableTarget(
-            name: "MonitorBenchmark", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Benchmarks/MonitorBenchmark"),
+            name: "FactoryBenchmark", dependencies: ["BenchSupport", "PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
+        .executableTarget(name: "ConfigBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/ConfigBenchmark"),
+        .executableTarget(
+            name: "MonitorBenchmark", dependencies: ["BenchSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/MonitorBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", dependencies: ["PandaSystem"], path: "Tests/TestSupport"),
