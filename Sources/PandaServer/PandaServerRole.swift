@@ -79,7 +79,7 @@ public struct PandaServerRole {
             SingletonLeaseService(gate: singletons),
             SweeperService(store: store, singletons: singletons, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
             StatsSamplerService(store: store, singletons: singletons, interval: server.statsInterval.duration, logger: logger),
-            HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
+            HealthService(store: store, health: health, metrics: metrics, systemd: systemd, logger: logger),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             app,
         ]
