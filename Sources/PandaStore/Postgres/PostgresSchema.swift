@@ -240,5 +240,11 @@ enum PostgresSchema {
         // PostgreSQL only, no change in meaning: the claim statement moves into a
         // function so that one call runs the claims of a whole batch (PostgresClaims.swift).
         Migration(name: "v13 claims in one call per batch", statements: [PostgresQuery(unsafeSQL: PostgresClaims.claimFunction)]),
+        // A pilot token minted through factory/pilot_token names the factory
+        // token that asked: revoking that one revokes what it minted.
+        Migration(name: "v14 tokens remember the token that minted them", statements: [
+            "ALTER TABLE tokens ADD COLUMN minted_by TEXT",
+            "CREATE INDEX tokens_minted_by ON tokens(minted_by) WHERE minted_by IS NOT NULL",
+        ]),
     ]
 }
