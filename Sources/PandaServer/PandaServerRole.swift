@@ -86,7 +86,7 @@ public struct PandaServerRole {
             SingletonLeaseService(gate: singletons),
             SweeperService(store: store, singletons: singletons, timeouts: server.timeouts, interval: server.sweepInterval.duration, logger: logger),
             StatsSamplerService(store: store, singletons: singletons, interval: server.statsInterval.duration, logger: logger),
-            HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
+            HealthService(store: store, health: health, metrics: metrics, systemd: systemd, logger: logger),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             QueueStatusService(store: store, live: live, logger: logger),
             app,
@@ -113,6 +113,10 @@ public struct PandaServerRole {
             let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
             var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
             settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
+            // TLS 1.2 offers only ECDHE key exchange with AEAD ciphers: no
+            // static-RSA (no forward secrecy) and no CBC-SHA1 suites. TLS 1.3's
+            // suites are all of that kind already.
+            settings.cipherSuiteValues = Self.tls12CipherSuites
             return try .tls(http, tlsConfiguration: settings)
         } catch {
             throw ServerStartError("cannot load TLS certificate \(tls.cert) or key \(tls.key): \(error)")
@@ -130,6 +134,14 @@ extension PandaServerRole {
         guard let claims = try? tokens.claims(for: token) else { return false }
         return claims.scope == .pilot || claims.scope == .factory
     }
+
+    /// The TLS 1.2 suites the server offers: forward-secret (ECDHE) and
+    /// authenticated encryption (GCM, ChaCha20-Poly1305), strongest first.
+    static let tls12CipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    ]
 }
 
 public struct ServerStartError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GRDB
 import PandaCore
 
@@ -25,13 +26,30 @@ public final class SQLiteJobStore: JobStore {
         }
         configuration.busyMode = .timeout(busyTimeout)
         configuration.maximumReaderCount = 8
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        try Self.createPrivately(path)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
         writer = GroupCommitWriter(pool: pool)
+    }
+
+    /// Creates the database file, and the directories it needs, readable by
+    /// their owner only (0600, 0700), whatever the umask: the file holds
+    /// every user's jobs and the token list. SQLite gives its -wal and -shm
+    /// files the database file's mode. An existing file is left as it is.
+    static func createPrivately(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            // open's mode passes through the umask; fchmod makes it exactly 0600.
+            fchmod(descriptor, 0o600)
+            _ = Glibc.close(descriptor)
+        } else if errno != EEXIST {
+            throw StoreError.database("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Runs the writer until `close()`; start it before using the store.

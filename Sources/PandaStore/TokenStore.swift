@@ -7,11 +7,13 @@
 /// let denied = try await store.revokedTokens(since: lastCheck)   // the server polls this
 /// ```
 public protocol TokenStore: Sendable {
-    /// Remembers a token just signed (not the token text: its claims).
+    /// Remembers a token just signed (not the token text: its claims). One
+    /// whose minter is already revoked is recorded revoked.
     func recordToken(_ token: IssuedToken) async throws
-    /// Puts a token id on the deny list; false when it was already there. An
-    /// id never recorded (a token older than the list) is denied all the same,
-    /// until `expiresAt` when known, else for a year.
+    /// Puts a token id on the deny list, and every token it minted
+    /// (`IssuedToken.mintedBy`); false when it was already there. An id never
+    /// recorded (a token older than the list) is denied all the same, until
+    /// `expiresAt` when known, else for a year.
     func revokeToken(id: String, expiresAt: Int64?, now: Double) async throws -> Bool
     /// Issued tokens, newest first; `includeEnded` adds expired and revoked ones.
     func issuedTokens(includeEnded: Bool, now: Double, limit: Int) async throws -> [IssuedToken]
@@ -28,8 +30,12 @@ public struct IssuedToken: Sendable, Equatable {
     public var issuedAt: Int64
     public var expiresAt: Int64
     public var revokedAt: Double?
+    /// The id of the token whose holder asked for this one (a factory's, for
+    /// a pilot token it minted); revoking that one revokes this one too.
+    public var mintedBy: String?
 
-    public init(id: String, subject: String, scope: String, queues: [String], issuedAt: Int64, expiresAt: Int64, revokedAt: Double? = nil) {
+    public init(id: String, subject: String, scope: String, queues: [String], issuedAt: Int64, expiresAt: Int64, revokedAt: Double? = nil,
+                mintedBy: String? = nil) {
         self.id = id
         self.subject = subject
         self.scope = scope
@@ -37,6 +43,7 @@ public struct IssuedToken: Sendable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.mintedBy = mintedBy
     }
 }
 

@@ -51,7 +51,8 @@ extension TokenCommand {
             discussion: """
                 The id goes on the deny list in the server's database; a running server \
                 refuses the token within a few seconds (it reads the list every 2 s), and \
-                after a restart at once.
+                after a restart at once. The tokens it minted (a factory's pilot tokens, \
+                from factory/pilot_token) are revoked with it.
                 """)
 
         @OptionGroup var file: ConfigFileOption

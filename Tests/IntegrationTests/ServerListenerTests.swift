@@ -146,4 +146,32 @@ struct ServerListenerTests {
         #expect(try !handshake(strict.port, "tls1_2"))
         #expect(try handshake(strict.port, "tls1_3"))
     }
+
+    @Test("TLS 1.2 offers only forward-secret AEAD suites: no static RSA, no CBC")
+    func tlsSuites() throws {
+        let directory = NSTemporaryDirectory() + "panda-tlssuites-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+        ])
+        try #require(openssl.status == 0, "\(openssl.stderr)")
+        let server = try ServerProcess(server: "tls: { cert: \(directory)/cert.pem, key: \(directory)/key.pem }", start: false)
+        defer { server.cleanUp() }
+        try server.start(scheme: "https", caFile: directory + "/cert.pem")
+        /// Whether a TLS 1.2 handshake offering only this suite succeeds.
+        func handshake(_ cipher: String) throws -> Bool {
+            try PandaProcess.runTool("/usr/bin/openssl", [
+                "s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2", "-cipher", cipher + "@SECLEVEL=0",
+            ]).status == 0
+        }
+        for refused in ["AES128-SHA", "AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA",
+                        "ECDHE-RSA-AES256-SHA384", "DES-CBC3-SHA"] {
+            #expect(try !handshake(refused), "\(refused) was accepted")
+        }
+        for accepted in ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"] {
+            #expect(try handshake(accepted), "\(accepted) was refused")
+        }
+    }
 }

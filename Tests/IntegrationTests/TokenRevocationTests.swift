@@ -68,6 +68,42 @@ struct TokenRevocationTests {
         #expect(try await server.post("/api/v1/pilot/acquire_jobs", token: pilot, json: acquireJSON()).status == 401)
     }
 
+    @Test("revoking a factory token revokes the pilot tokens it minted, in the running server and after a restart",
+          arguments: ["sqlite", "postgres"])
+    func revokeMinter(database: String) async throws {
+        let url = try database == "postgres" ? ServerProcess.postgresDatabase() : "sqlite:state/panda.db"
+        let server = try ServerProcess(database: url)
+        defer { server.cleanUp() }
+        let factory = try server.token("factory-1", scope: "factory", queues: ["Q1"])
+        let otherFactory = try server.token("factory-2", scope: "factory", queues: ["Q1"])
+        func mint(_ factory: String) async throws -> String {
+            let minted = try await server.post("/api/v1/factory/pilot_token", token: factory, json: ["queue": "Q1"])
+            return try #require((minted.data as? [String: Any])?["token"] as? String, "\(minted.message)")
+        }
+        let pilot = try await mint(factory)
+        let otherPilot = try await mint(otherFactory)
+        let acquire = "/api/v1/pilot/acquire_jobs"
+        #expect(try await server.post(acquire, token: pilot, json: acquireJSON()).status == 200, "cached as verified")
+        let revoked = try PandaProcess.run(["token", "revoke", "-c", server.configPath, factory])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let deadline = Date().addingTimeInterval(30)
+        var refused = try await server.post(acquire, token: pilot, json: acquireJSON())
+        while refused.status == 200 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            refused = try await server.post(acquire, token: pilot, json: acquireJSON())
+        }
+        #expect(refused.status == 401, "\(refused.message)")
+        #expect(refused.message.contains("was revoked"), "\(refused.message)")
+        #expect(try await server.post(acquire, token: otherPilot, json: acquireJSON()).status == 200, "another factory's pilots still work")
+        // The store revoked it too: gone from the valid list, and denied from the first request after a restart.
+        let pilotID = try Self.id(of: pilot, server: server)
+        #expect(!(try PandaProcess.run(["token", "list", "-c", server.configPath]).stdout.contains(pilotID)))
+        server.terminate()
+        try server.start()
+        #expect(try await server.post(acquire, token: pilot, json: acquireJSON()).status == 401)
+        #expect(try await server.post(acquire, token: otherPilot, json: acquireJSON()).status == 200)
+    }
+
     @Test("tokens not yet valid, from another issuer or without an id are refused")
     func validity() async throws {
         let server = try ServerProcess()

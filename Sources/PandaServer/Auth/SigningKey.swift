@@ -14,8 +14,10 @@ public enum SigningKey {
             return SymmetricKey(data: data)
         }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            // Private like the key: the server's state directory holds it and the database.
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         }
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Data($0) }

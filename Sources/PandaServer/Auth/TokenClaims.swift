@@ -35,16 +35,21 @@ public struct TokenClaims: Sendable, Codable, Equatable {
     public var id: String
     /// Who signed it; the server accepts only its own (`TokenClaims.issuer`).
     public var issuer: String
+    /// The id of the token whose holder asked for this one: a pilot token
+    /// minted through `factory/pilot_token` names the factory's. Revoking
+    /// that token revokes this one (`VerifiedTokens`, `TokenStore`).
+    public var mintedBy: String?
 
     /// The issuer every panda server signs as.
     public static let issuer = "panda"
 
     enum CodingKeys: String, CodingKey {
         case subject = "sub", scope, queues, issuedAt = "iat", notBefore = "nbf", expiresAt = "exp", id = "jti", issuer = "iss"
+        case mintedBy = "minted_by"
     }
 
     public init(subject: String, scope: Scope, queues: [String], issuedAt: Int64, expiresAt: Int64, notBefore: Int64? = nil,
-                id: String = RandomHex.make(bits: 64), issuer: String = TokenClaims.issuer) {
+                id: String = RandomHex.make(bits: 64), issuer: String = TokenClaims.issuer, mintedBy: String? = nil) {
         self.subject = subject
         self.scope = scope
         self.queues = queues
@@ -53,6 +58,7 @@ public struct TokenClaims: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.id = id
         self.issuer = issuer
+        self.mintedBy = mintedBy
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,6 +71,7 @@ public struct TokenClaims: Sendable, Codable, Equatable {
         expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
         id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
         issuer = try c.decodeIfPresent(String.self, forKey: .issuer) ?? ""
+        mintedBy = try c.decodeIfPresent(String.self, forKey: .mintedBy)
     }
 
     /// Whether the token covers this queue (an empty list covers all, for
@@ -77,6 +84,6 @@ public struct TokenClaims: Sendable, Codable, Equatable {
 extension TokenClaims {
     /// What the store keeps of a token it issued, for `panda token list`.
     public var issued: IssuedToken {
-        IssuedToken(id: id, subject: subject, scope: scope.rawValue, queues: queues, issuedAt: issuedAt, expiresAt: expiresAt)
+        IssuedToken(id: id, subject: subject, scope: scope.rawValue, queues: queues, issuedAt: issuedAt, expiresAt: expiresAt, mintedBy: mintedBy)
     }
 }

@@ -52,8 +52,12 @@ public struct TokenSigner: Sendable {
         let claims: TokenClaims
         do {
             claims = try JSONDecoder().decode(TokenClaims.self, from: payload)
+        } catch let error as DecodingError {
+            // Said as a field and what it lacks, never the decoder's own text,
+            // which names Swift types and reaches anyone who sends a token.
+            throw .malformed("claims are not panda's: \(JSONBody.explain(error))")
         } catch {
-            throw .malformed("claims are not panda's: \(error)")
+            throw .malformed("claims are not panda's (sub, scope, iat, exp, jti, iss)")
         }
         guard claims.issuer == TokenClaims.issuer else {
             throw .malformed("issuer '\(claims.issuer)' is not \(TokenClaims.issuer)")

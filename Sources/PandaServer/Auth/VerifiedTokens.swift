@@ -25,6 +25,13 @@ final class VerifiedTokens: Sendable {
         var cache: [String: TokenClaims] = [:]
         /// Revoked token ids, with their expiry (after which they need no entry).
         var denied: [String: Int64] = [:]
+
+        /// Revoked itself, or minted by a revoked token: the store revokes
+        /// what a revoked token minted too, and this covers the seconds
+        /// before that reaches the deny list.
+        func isDenied(_ claims: TokenClaims) -> Bool {
+            denied[claims.id] != nil || claims.mintedBy.map { denied[$0] != nil } == true
+        }
     }
 
     init(signer: TokenSigner) {
@@ -34,7 +41,7 @@ final class VerifiedTokens: Sendable {
     func claims(for token: String, now: Date = Date()) throws(TokenError) -> TokenClaims {
         let cached = state.withLock { state -> (TokenClaims?, Bool) in
             guard let claims = state.cache[token] else { return (nil, false) }
-            return (claims, state.denied[claims.id] != nil)
+            return (claims, state.isDenied(claims))
         }
         if let claims = cached.0 {
             if cached.1 { throw .revoked(id: claims.id) }
@@ -48,7 +55,7 @@ final class VerifiedTokens: Sendable {
         let denied = state.withLock { state -> Bool in
             // Checked under the same lock as the insert, so a revocation that
             // arrives while this token is being verified is never missed.
-            if state.denied[claims.id] != nil { return true }
+            if state.isDenied(claims) { return true }
             if state.cache.count >= Self.capacity { state.cache.removeAll(keepingCapacity: true) }
             state.cache[token] = claims
             return false
@@ -63,7 +70,7 @@ final class VerifiedTokens: Sendable {
         state.withLock { state in
             for token in revoked { state.denied[token.id] = token.expiresAt }
             let ids = Set(revoked.map(\.id))
-            state.cache = state.cache.filter { !ids.contains($0.value.id) }
+            state.cache = state.cache.filter { !ids.contains($0.value.id) && !($0.value.mintedBy.map { ids.contains($0) } ?? false) }
             // Expired tokens are refused by their expiry; their entries can go.
             let cutoff = Int64(now.timeIntervalSince1970)
             if state.denied.count > 1_000 { state.denied = state.denied.filter { $0.value > cutoff } }

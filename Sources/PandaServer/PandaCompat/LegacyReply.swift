@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import PandaStore
 
 /// A reply in the form the PanDA pilot 3 parses: one JSON object that starts
 /// with `{` and ends with `}` (no trailing newline, which its urllib client
@@ -49,10 +48,5 @@ struct LegacyError: Error, Sendable {
         case .badRequest, .contentTooLarge: self.code = code ?? .invalid
         default: self.code = code ?? .failed
         }
-    }
-
-    init(_ error: StoreError) {
-        let api = APIError(error)
-        self.init(api.status, api.message)
     }
 }

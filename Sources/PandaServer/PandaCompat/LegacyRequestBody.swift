@@ -10,7 +10,7 @@ import Hummingbird
 ///
 /// ```swift
 /// let fields = try await LegacyRequestBody(limit: 1 << 20).fields(of: request)
-/// fields.int("attemptNr")   // 1, from "1" or 1
+/// try fields.integer("attemptNr", in: 0...1_000_000)   // 1, from "1" or 1
 /// ```
 struct LegacyRequestBody {
     /// The configured request body limit; the inflated body is held to it too.
@@ -119,31 +119,5 @@ struct LegacyScalar: Decodable {
         } else {
             text = try value.decode(String.self)
         }
-    }
-}
-
-/// A pilot3 request's fields, with typed readers.
-struct LegacyFields: Sendable {
-    let values: [String: String]
-
-    init(_ values: [String: String]) { self.values = values }
-
-    /// The value, nil when absent, empty, or pilot3's "None"/"NULL".
-    func string(_ key: String) -> String? {
-        guard let value = values[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty,
-              value != "None", value != "NULL" else { return nil }
-        return value
-    }
-
-    /// A whole number; "12.0" counts (pilot3 sends some counts as floats).
-    func int(_ key: String) -> Int? {
-        guard let text = string(key) else { return nil }
-        if let value = Int(text) { return value }
-        guard let double = Double(text), double.isFinite, abs(double) < 9e15 else { return nil }
-        return Int(double)
-    }
-
-    func double(_ key: String) -> Double? {
-        string(key).flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil }
     }
 }

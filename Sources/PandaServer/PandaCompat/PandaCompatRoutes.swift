@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import PandaConfig
 import PandaCore
 import PandaStore
@@ -13,10 +14,10 @@ import PandaStore
 extension ServerContext {
     func registerPandaCompatRoutes(on router: Router<PandaRequestContext>) {
         router.post("/server/panda/getJob") { request, context in
-            await legacy { try await getJob(request, context: context) }
+            await legacy(context) { try await getJob(request, context: context) }
         }
         router.post("/server/panda/updateJob") { request, context in
-            await legacy { try await updateJob(request, context: context) }
+            await legacy(context) { try await updateJob(request, context: context) }
         }
         // pilot3 reads these with plain GETs and no token (`info/dataloader.py`);
         // it takes a reply with an `error` key for a failure.
@@ -37,19 +38,23 @@ extension ServerContext {
         guard let name = fields.string("computingElement") ?? fields.string("siteName") else {
             throw LegacyError(.badRequest, "getJob needs computingElement (pilot3's -q, the panda queue)")
         }
-        guard let queue = configuration.queue(named: name) else { throw LegacyError(.notFound, "queue \(name) does not exist") }
+        guard let queue = configuration.queue(named: name) else { throw LegacyError(.notFound, "queue \(PathName.quoted(name)) does not exist") }
         guard claims.covers(queue: name) else {
             throw LegacyError(.forbidden, "this pilot token is for \(claims.queues.joined(separator: ", ")), not \(name)")
         }
         guard queue.status.servesPilots else {
             return LegacyReply.json(["StatusCode": LegacyReply.StatusCode.noJobs.rawValue, "errorDialog": "queue \(name) is offline"])
         }
-        // pilot3 offers its node's memory and disk in MB, and no cores or
-        // time: the queue's own limits stand in for those.
-        let memory = fields.int("mem").flatMap { (1...(1 << 30)).contains($0) ? ByteCount.mebibytes(Int64($0)) : nil } ?? queue.maxrss
-        let disk = fields.int("diskSpace").flatMap { (1...(1 << 40)).contains($0) ? ByteCount.mebibytes(Int64($0)) : nil } ?? queue.maxwdir
-        let node = String((fields.string("node") ?? "unknown").prefix(255))
-        let label = String((fields.string("prodSourceLabel") ?? "managed").prefix(64))
+        // pilot3 offers its node's memory and disk in MB, as measured (15875.47;
+        // under 1 when it does not know), and no cores or time: the queue's own
+        // limits stand in for those. The bounds keep MB to bytes in range.
+        let memory = try Self.megabytes(fields.number("mem", in: 0...Double(1 << 30))) ?? queue.maxrss
+        let disk = try Self.megabytes(fields.number("diskSpace", in: 0...Double(1 << 40))) ?? queue.maxwdir
+        // Stored, logged and echoed to pilot3: the native route's validator for names.
+        let node = fields.string("node") ?? "unknown"
+        let label = fields.string("prodSourceLabel") ?? "managed"
+        try legacyCheck { try NameLikeText.check(node, field: "node") }
+        try legacyCheck { try NameLikeText.check(label, field: "prodSourceLabel") }
         return try await shedder.admit {
             let started = ContinuousClock.now
             let claimed = try await store.claim(ClaimRequest(
@@ -81,12 +86,10 @@ extension ServerContext {
                 writeTo = description.status.queue.flatMap { configuration.queue(named: $0) }?.writeTo
             }
             let update = try report.update(lease: lease, spec: spec, writeTo: writeTo, configuration: configuration)
-            let reply: UpdateReply
-            do throws(StoreError) {
-                reply = try await store.update(update, now: Self.now)
-            } catch {
-                throw LegacyError(error)
-            }
+            // The same check of stored files as the native pilot/update_job.
+            try legacyCheck { try checkStoredFiles(update) }
+            // A store refusal reaches `legacy` as it is, which logs a database failure's text.
+            let reply = try await store.update(update, now: Self.now)
             return LegacyReply.json(["StatusCode": LegacyReply.StatusCode.success.rawValue,
                                      "command": reply.command == .kill ? "tobekilled" : "NULL"])
         }
@@ -122,22 +125,50 @@ extension ServerContext {
         return LegacyReply.json(document(queue))
     }
 
+    /// Whole MiB of a bounded measurement; nil when absent or under one.
+    private static func megabytes(_ value: Double?) -> ByteCount? {
+        guard let value, value >= 1 else { return nil }
+        return ByteCount.mebibytes(Int64(value.rounded(.down)))
+    }
+
     private var bodyLimit: Int { Int(configuration.server.limits.requestBody.bytes) }
 
     /// Runs a legacy handler; every refusal is answered with a `StatusCode`, never the native envelope.
-    private func legacy(_ body: () async throws -> Response) async -> Response {
+    private func legacy(_ context: PandaRequestContext, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
         } catch let error as LegacyError {
             return LegacyReply.error(error)
         } catch let error as StoreError {
-            return LegacyReply.error(LegacyError(error))
+            return refusal(APIError(error), context: context)
         } catch let error as APIError {
-            var response = LegacyReply.error(LegacyError(error.status, error.message))
-            response.headers.append(contentsOf: error.headers)
-            return response
+            return refusal(error, context: context)
         } catch {
-            return LegacyReply.error(LegacyError(.internalServerError, "internal error: \(error)"))
+            return refusal(APIError.internalFailure(.internalServerError, "internal error", detail: "pilot3 request failed: \(error)"),
+                           context: context)
+        }
+    }
+
+    /// A native refusal in pilot3's shape. A failure of the server's own
+    /// keeps its text for the log, under the request id the pilot is given.
+    private func refusal(_ error: APIError, context: PandaRequestContext) -> Response {
+        if let id = error.requestID, let detail = error.internalDetail {
+            context.logger.error("\(detail)", metadata: ["request_id": "\(id)"])
+        }
+        var response = LegacyReply.error(LegacyError(error.status, error.message))
+        response.headers.append(contentsOf: error.headers)
+        if let id = error.requestID { response.headers[.requestID] = id }
+        return response
+    }
+
+    /// Runs a check of the native API's, its 400 as the legacy route's.
+    private func legacyCheck(_ check: () throws -> Void) throws(LegacyError) {
+        do {
+            try check()
+        } catch let error as APIError {
+            throw LegacyError(error.status, error.message)
+        } catch {
+            throw LegacyError(.badRequest, "request refused")
         }
     }
 }

@@ -64,6 +64,7 @@ extension ServerContext {
             problems += replicaProblems(file.replicas, at: place)
         }
         guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+        try requireDatasetWritable(addition.dataset, by: caller, at: "dataset")
         for (index, file) in addition.files.enumerated() {
             try requireWritable(file.scope, by: caller, at: "files[\(index)].scope")
         }

@@ -29,8 +29,9 @@ extension ServerContext {
             let now = Int64(Self.now)
             let asked = ask.validFor.map { $0.milliseconds / 1000 } ?? (Int64(queue.pilots.walltime.seconds) + 3600)
             let lifetime = min(max(asked, 60), 31 * 86_400)
+            // It names the factory token that asked, so revoking that one revokes it.
             let claims = TokenClaims(subject: "pilot@\(factory.subject)", scope: .pilot, queues: [queue.name],
-                                     issuedAt: now, expiresAt: now + lifetime)
+                                     issuedAt: now, expiresAt: now + lifetime, mintedBy: factory.id)
             let token = try signer.sign(claims)
             try await store.recordToken(claims.issued)
             return JSONReply.success(PilotTokenResult(token: token, expiresAt: claims.expiresAt))

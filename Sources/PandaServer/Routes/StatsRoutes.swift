@@ -50,7 +50,7 @@ extension ServerContext {
         }
         router.get("/healthz") { _, _ in
             let healthy = health.isHealthy
-            return JSONReply.envelope(Envelope(success: healthy, message: healthy ? "ok" : health.problem, data: EmptyData()),
+            return JSONReply.envelope(Envelope(success: healthy, message: healthy ? "ok" : health.publicProblem, data: EmptyData()),
                                       status: healthy ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in

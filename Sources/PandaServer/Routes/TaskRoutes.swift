@@ -63,6 +63,7 @@ extension ServerContext {
         let problems = splitter.problems()
         guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
         try requireWritable(splitter.scope, by: caller, at: "scope")
+        if let name = task.outputDataset { try requireDatasetWritable(name, by: caller, at: "out_ds") }
         // Checked again when storing; here it saves splitting a task that cannot be stored.
         if let name = task.outputDataset, try await store.owner(ofDataset: name) != nil {
             throw APIError(.conflict, "dataset \(name) already exists; give the task a new output dataset")

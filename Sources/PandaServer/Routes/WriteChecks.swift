@@ -11,7 +11,8 @@ extension ServerContext {
     /// The job as it will be stored: every output and the log in the
     /// submitter's own scope when they name none (a shared default scope
     /// would let one user's output overwrite another's at the storage),
-    /// and every scope one the submitter may write in, else 403.
+    /// and every scope, and its output dataset's, one the submitter may
+    /// write in, else 403.
     func owned(_ spec: JobSpec, by caller: TokenClaims, at place: String) throws -> JobSpec {
         var spec = spec
         let personal = ScopeGrants.personal(caller.subject)
@@ -25,6 +26,7 @@ extension ServerContext {
                 throw APIError.forbidden(ScopeGrants.refusal(scope, user: caller.subject, at: at))
             }
         }
+        if let dataset = spec.outputDataset { try requireDatasetWritable(dataset, by: caller, at: "\(place)output_dataset") }
         return spec
     }
 
@@ -33,6 +35,18 @@ extension ServerContext {
     func requireWritable(_ scope: String, by caller: TokenClaims, at place: String) throws {
         guard grants.mayWrite(scope, user: caller.subject, isAdmin: caller.scope == .admin) else {
             throw APIError.forbidden(ScopeGrants.refusal(scope, user: caller.subject, at: place))
+        }
+    }
+
+    /// Refuses (403) a dataset name in a scope the caller may not write in:
+    /// `user.alice.results` is Alice's to make, as her files are, so no one
+    /// else can take the name first.
+    func requireDatasetWritable(_ name: String, by caller: TokenClaims, at place: String) throws {
+        let grants = grants
+        guard grants.mayCreateDataset(name, user: caller.subject, isAdmin: caller.scope == .admin) else {
+            let scope = grants.scope(ofDataset: name) ?? name
+            throw APIError.forbidden("\(place) \(PathName.quoted(name)) is in scope \(scope), which is not yours: \(caller.subject) writes in "
+                                     + "\(ScopeGrants.personal(caller.subject)) and in scopes granted in server.scopes")
         }
     }
 

@@ -23,8 +23,19 @@ final class HealthState: Sendable {
         }
     }
 
+    /// What is wrong, with the store's own error text: for the operator
+    /// (systemd's STATUS=, the log), never for an HTTP client.
     var problem: String {
         state.withLock { $0.lastSuccess == nil ? $0.problem : "the store has not committed for \(staleness): \($0.problem)" }
+    }
+
+    /// What is wrong, as /healthz says it to anyone who asks: the kind of
+    /// failure, without the database's text (paths, SQL, errno).
+    var publicProblem: String {
+        state.withLock { state in
+            if state.lastSuccess != nil { return "the database has not answered for \(staleness); the server log says why" }
+            return state.problem == "starting" ? "starting" : "the database cannot be reached; the server log says why"
+        }
     }
 
     /// Starts a probe unless one is still out (a wedged store holds one forever).
@@ -36,10 +47,16 @@ final class HealthState: Sendable {
         }
     }
 
-    func endProbe(error: Error?) {
+    /// Records a probe's outcome; returns the error's text when it differs
+    /// from the last one recorded, so the log says each new failure once.
+    @discardableResult
+    func endProbe(error: Error?) -> String? {
         state.withLock { state in
             state.probing = false
-            if let error { state.problem = "\(error)" } else { state.lastSuccess = .now }
+            guard let error else { state.lastSuccess = .now; return nil }
+            let text = "\(error)"
+            defer { state.problem = text }
+            return text == state.problem ? nil : text
         }
     }
 }
@@ -51,6 +68,8 @@ struct HealthService: Service {
     let health: HealthState
     let metrics: ServerMetrics
     let systemd: SystemdNotifier
+    /// Where a failing probe's error text goes (/healthz only says that it failed).
+    let logger: Logger
 
     /// Half the watchdog interval systemd asked for (at most 5 s), or one second.
     static func tick(for systemd: SystemdNotifier) -> Duration {
@@ -64,9 +83,14 @@ struct HealthService: Service {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully {
                 if health.beginProbe() {
-                    let store = store, health = health
+                    let store = store, health = health, logger = logger
                     Task {
-                        do { try await store.probe(); health.endProbe(error: nil) } catch { health.endProbe(error: error) }
+                        do {
+                            try await store.probe()
+                            health.endProbe(error: nil)
+                        } catch {
+                            if let text = health.endProbe(error: error) { logger.error("the store's health probe failed: \(text)") }
+                        }
                     }
                 }
                 if health.isHealthy, systemd.watchdogInterval != nil {

@@ -243,5 +243,11 @@ enum PostgresSchema {
         Migration(name: "v14 queue statuses set by operators", statements: [
             "CREATE TABLE queue_statuses (queue TEXT PRIMARY KEY, status TEXT NOT NULL, set_by TEXT NOT NULL, set_at DOUBLE PRECISION NOT NULL)",
         ]),
+        // A pilot token minted through factory/pilot_token names the factory
+        // token that asked: revoking that one revokes what it minted.
+        Migration(name: "v15 tokens remember the token that minted them", statements: [
+            "ALTER TABLE tokens ADD COLUMN minted_by TEXT",
+            "CREATE INDEX tokens_minted_by ON tokens(minted_by) WHERE minted_by IS NOT NULL",
+        ]),
     ]
 }

@@ -3,9 +3,12 @@ import PostgresNIO
 extension PostgresJobStore {
     public func recordToken(_ token: IssuedToken) async throws {
         try await write { tx in
+            // Revoked from the start when its minter already is: a revocation
+            // that ran while this token was being signed is not missed.
             try await tx.session.execute("""
-                INSERT INTO tokens (id, subject, scope, queues, issued_at, expires_at)
-                VALUES (\(token.id), \(token.subject), \(token.scope), \(token.queues.joined(separator: ",")), \(token.issuedAt), \(token.expiresAt))
+                INSERT INTO tokens (id, subject, scope, queues, issued_at, expires_at, minted_by, revoked_at)
+                VALUES (\(token.id), \(token.subject), \(token.scope), \(token.queues.joined(separator: ",")), \(token.issuedAt), \(token.expiresAt),
+                        \(token.mintedBy), (SELECT revoked_at FROM tokens WHERE id = \(token.mintedBy) AND revoked_at IS NOT NULL))
                 ON CONFLICT (id) DO NOTHING
                 """)
         }
@@ -13,6 +16,8 @@ extension PostgresJobStore {
 
     public func revokeToken(id: String, expiresAt: Int64?, now: Double) async throws -> Bool {
         try await write { tx in
+            // What it minted goes with it (a factory's pilot tokens).
+            try await tx.session.execute("UPDATE tokens SET revoked_at = \(now) WHERE minted_by = \(id) AND revoked_at IS NULL")
             if try await tx.session.one("UPDATE tokens SET revoked_at = \(now) WHERE id = \(id) AND revoked_at IS NULL RETURNING id") != nil {
                 return true
             }
@@ -30,19 +35,19 @@ extension PostgresJobStore {
         try await read { session in
             let rows = if includeEnded {
                 try await session.rows("""
-                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at FROM tokens
+                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at, minted_by FROM tokens
                     ORDER BY issued_at DESC, id COLLATE "C" LIMIT \(limit)
                     """)
             } else {
                 try await session.rows("""
-                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at FROM tokens
+                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at, minted_by FROM tokens
                     WHERE revoked_at IS NULL AND expires_at > \(Int64(now)) ORDER BY issued_at DESC, id COLLATE "C" LIMIT \(limit)
                     """)
             }
             return try rows.map { row in
                 IssuedToken(id: try row[0], subject: try row[1], scope: try row[2],
                             queues: (try row[3] as String).split(separator: ",").map(String.init),
-                            issuedAt: try row[4], expiresAt: try row[5], revokedAt: try row[6])
+                            issuedAt: try row[4], expiresAt: try row[5], revokedAt: try row[6], mintedBy: try row[7])
             }
         }
     }

@@ -225,6 +225,14 @@ enum Schema {
         migrator.registerMigration("v13 queue statuses set by operators") { db in
             try SQLiteJobStore.createQueueStatuses(db)
         }
+        migrator.registerMigration("v14 tokens remember the token that minted them") { db in
+            try db.execute(sql: """
+                -- A pilot token minted through factory/pilot_token names the factory token that asked:
+                -- revoking that one revokes what it minted.
+                ALTER TABLE tokens ADD COLUMN minted_by TEXT;
+                CREATE INDEX tokens_minted_by ON tokens(minted_by) WHERE minted_by IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

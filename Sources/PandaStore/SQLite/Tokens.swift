@@ -4,9 +4,13 @@ extension SQLiteJobStore {
     public func recordToken(_ token: IssuedToken) async throws {
         try await storeErrors {
             try await writer.write { db in
+                // Revoked from the start when its minter already is: a revocation
+                // that ran while this token was being signed is not missed.
                 try db.execute(sql: """
-                    INSERT OR IGNORE INTO tokens (id, subject, scope, queues, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [token.id, token.subject, token.scope, token.queues.joined(separator: ","), token.issuedAt, token.expiresAt])
+                    INSERT OR IGNORE INTO tokens (id, subject, scope, queues, issued_at, expires_at, minted_by, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT revoked_at FROM tokens WHERE id = ? AND revoked_at IS NOT NULL))
+                    """, arguments: [token.id, token.subject, token.scope, token.queues.joined(separator: ","), token.issuedAt, token.expiresAt,
+                                     token.mintedBy, token.mintedBy])
             }
         }
     }
@@ -14,6 +18,8 @@ extension SQLiteJobStore {
     public func revokeToken(id: String, expiresAt: Int64?, now: Double) async throws -> Bool {
         try await storeErrors {
             try await writer.write { db in
+                // What it minted goes with it (a factory's pilot tokens).
+                try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE minted_by = ? AND revoked_at IS NULL", arguments: [now, id])
                 try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id])
                 if db.changesCount == 1 { return true }
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tokens WHERE id = ?", arguments: [id]) == nil else { return false }
@@ -31,12 +37,12 @@ extension SQLiteJobStore {
                 let condition = includeEnded ? "" : "WHERE revoked_at IS NULL AND expires_at > ?"
                 let arguments: StatementArguments = includeEnded ? [limit] : [Int64(now), limit]
                 return try Row.fetchAll(db, sql: """
-                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at FROM tokens \(condition)
+                    SELECT id, subject, scope, queues, issued_at, expires_at, revoked_at, minted_by FROM tokens \(condition)
                     ORDER BY issued_at DESC, id LIMIT ?
                     """, arguments: arguments).map { row in
                     IssuedToken(id: row[0], subject: row[1], scope: row[2],
                                 queues: (row[3] as String).split(separator: ",").map(String.init),
-                                issuedAt: row[4], expiresAt: row[5], revokedAt: row[6])
+                                issuedAt: row[4], expiresAt: row[5], revokedAt: row[6], mintedBy: row[7])
                 }
             }
         }

@@ -47,7 +47,13 @@ struct UpCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let state = (URL(fileURLWithPath: configuration.factory.state).standardizedFileURL.path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        // Private: it holds the database, the signing key, tokens and logs.
+        // Pilots that run as a queue's batch.user only pass through it to
+        // their spool (0711, no listing). One that exists is the user's to set.
+        if !FileManager.default.fileExists(atPath: state) {
+            let mode = local.contains { $0.batch?.user != nil } ? 0o711 : 0o700
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+        }
         let listen = configuration.server.listen
         let url = "\(configuration.server.tls == nil ? "http" : "https")://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)"
         // SIGHUP too: closing the terminal stops everything like Ctrl-C.
@@ -61,7 +67,8 @@ struct UpCommand: AsyncParsableCommand {
         let credential = state + "/factory.token"
         let factoryToken = try Self.mint(signer, subject: "factory@\(ProcessInfo.processInfo.hostName)", scope: .factory,
                                          queues: local.map(\.name), days: 30)
-        guard FileManager.default.createFile(atPath: credential, contents: Data(factoryToken.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: credential, contents: Data(factoryToken.utf8), attributes: [.posixPermissions: 0o600]),
+              chmod(credential, 0o600) == 0 else {
             throw ValidationError("cannot write the factory credential \(credential)")
         }
 

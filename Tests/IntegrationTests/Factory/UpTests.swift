@@ -37,6 +37,13 @@ struct UpTests {
         let up = try ChildProcess.spawn(PandaProcess.binary, ["up", "-c", directory + "/panda.yaml", "--demo", "--demo-jobs", "8", "--cycle", "1s"],
                                         environment: ["PATH": "/usr/bin:/bin", "USER": "tester"], stdout: output, directory: directory)
         waitForLine("Where to look next", in: output)
+        // The state directory holds the database, the signing key and tokens: the owner's only.
+        func mode(_ path: String) -> mode_t? {
+            var info = stat()
+            return stat(path, &info) == 0 ? info.st_mode & 0o777 : nil
+        }
+        #expect(mode(directory + "/state") == 0o700)
+        #expect(mode(directory + "/state/panda.db") == 0o600)
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(text.contains("every demo job finished"), "\(text)")
         #expect(text.contains("8/8 ended: 8 finished"), "progress lines without a terminal: \(text)")

@@ -119,7 +119,7 @@ struct PilotEscapeTests {
         alicesJob["outputs"] = [["lfn": "data.txt"]]
         alicesJob["output_dataset"] = "user.bob.results"
         SafetyChecks.expectRefused(try await site.server.post("/api/v1/job/submit", token: site.user, json: ["jobs": [alicesJob]]), 403,
-                                   containing: "dataset user.bob.results belongs to bob")
+                                   containing: "jobs[0].output_dataset 'user.bob.results' is in scope user.bob, which is not yours: jdoe writes in user.jdoe")
         _ = try site.runPilot("EQ")
         #expect(SafetyChecks.snapshot(site.storageDirectory) == stored)
         #expect(try await SafetyChecks.catalogue(site.server, token: reader) == catalogue)

@@ -79,7 +79,7 @@ struct OwnershipTests {
         SafetyChecks.expectRefused(try await server.post(add, token: bob, json: ["dataset": "user.bob.mine", "files": [replica]]), 403,
                                    containing: "files[0].scope 'user.alice' is not yours: bob writes in user.bob")
         SafetyChecks.expectRefused(try await server.post(add, token: bob, json: ["dataset": "user.alice.raw", "files": [Self.file("b.txt", scope: "user.bob", at: disk)]]),
-                                   403, containing: "dataset user.alice.raw belongs to alice")
+                                   403, containing: "dataset 'user.alice.raw' is in scope user.alice, which is not yours: bob writes in user.bob")
         // Alice herself cannot change what is registered.
         SafetyChecks.expectRefused(try await server.post(add, token: alice, json: ["dataset": "user.alice.raw", "files": [Self.file("a.txt", at: disk, size: 11)]]),
                                    409, containing: "user.alice:a.txt is registered with size 10 and checksum ad:0000000a, not 11 and ad:0000000a")
