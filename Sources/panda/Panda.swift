@@ -13,7 +13,7 @@ struct Panda: AsyncParsableCommand {
             (/etc/panda/panda.yaml, or PANDA_CONFIG) describes the server, the factory, \
             the pilots, the monitor and the site and queue catalogue.
             """,
-        version: PandaVersion.current,
+        version: PandaVersion.banner,
         subcommands: [
             UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self, MonitorCommand.self,
             SubmitCommand.self, WatchCommand.self, TasksCommand.self, JobsCommand.self, ShowCommand.self, KillCommand.self,

@@ -13,11 +13,24 @@ struct ConfigCommandTests {
         return path
     }
 
-    @Test("--version prints the version")
+    @Test("--version prints the version alone on its first line, then the licence")
     func version() throws {
         let result = try PandaProcess.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "0.1.0")
+        #expect(lines.contains { $0.hasPrefix("Licensed under the Apache License, Version 2.0") })
+    }
+
+    @Test("the licence --version names is the one in LICENSE and the package's copyright file")
+    func licenceFiles() throws {
+        let licence = try String(contentsOfFile: Repository.path("LICENSE"), encoding: .utf8)
+        #expect(licence.contains("Apache License") && licence.contains("Version 2.0, January 2004"))
+        let copyright = try String(contentsOfFile: Repository.path("packaging/debian/copyright"), encoding: .utf8)
+        // The first Files stanza (panda's own) carries the licence, not "all rights reserved".
+        let own = copyright.components(separatedBy: "\n\n").first { $0.hasPrefix("Files: *") } ?? ""
+        #expect(own.contains("License: Apache-2.0"))
+        #expect(!copyright.contains("all rights"))
     }
 
     @Test("--help lists only the subcommands that exist")
