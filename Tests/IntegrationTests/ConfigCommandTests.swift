@@ -46,6 +46,16 @@ struct ConfigCommandTests {
                           "dataset", "token", "config", "db"])
     }
 
+    @Test("a usage error exits 2, as the man pages and docs/client.md say, with the usage on stderr",
+          arguments: [["submit", "--cores", "many"], ["jobs", "--no-such-option"], ["config", "check", "extra"], ["no-such-command"],
+                      ["token", "issue"]])
+    func usageErrorStatus(arguments: [String]) throws {
+        let result = try PandaProcess.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Usage: panda"))
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test("check exits 0 with a one-line summary for the shipped example")
     func checkValid() throws {
         let result = try PandaProcess.run(["config", "check", "-c", Self.example])
