@@ -35,6 +35,9 @@ public struct PandaServerRole {
         guard server.tls != nil || server.listen.isLoopback || server.insecure else {
             throw ServerStartError("refusing to listen on \(server.listen) without TLS; set server.tls, or server.insecure: true")
         }
+        // Read before the store opens: a bad certificate fails the start at once.
+        var certificate: ReloadableCertificate?
+        if let files = server.tls { certificate = try ReloadableCertificate(files: files) }
         let store = try await ServerDatabase.open(server, logger: logger)
         let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: server.signingKey))
         let metrics = ServerMetrics()
@@ -65,7 +68,7 @@ public struct PandaServerRole {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: try httpServer(connections: connectionLimit()),
+            server: try httpServer(connections: connectionLimit(), certificate: certificate),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 logger.notice("panda server \(PandaVersion.current) listening on \(channel.localAddress?.description ?? listen.description)")
@@ -84,7 +87,8 @@ public struct PandaServerRole {
             app,
         ]
         if let reloadPath {
-            services.append(CatalogueReloadService(reload: CatalogueReload(path: reloadPath), live: live, systemd: systemd, logger: logger))
+            services.append(CatalogueReloadService(
+                reload: CatalogueReload(path: reloadPath), live: live, certificate: certificate, systemd: systemd, logger: logger))
         }
         let group = ServiceGroup(
             services: services,
@@ -107,7 +111,7 @@ public struct PandaServerRole {
         return ConnectionLimit(maximum: maximum, logger: logger)
     }
 
-    private func httpServer(connections: ConnectionLimit) throws -> HTTPServerBuilder {
+    private func httpServer(connections: ConnectionLimit, certificate: ReloadableCertificate?) throws -> HTTPServerBuilder {
         let listener = configuration.server.connections
         let timeouts = RequestTimeoutHandler.Timeouts(
             header: .milliseconds(Int64(listener.headerTimeout.milliseconds)),
@@ -120,15 +124,11 @@ public struct PandaServerRole {
                     additionalChannelHandlers: [RequestTimeoutHandler(timeouts: timeouts, logger: logger)])),
                 limit: connections)
         }
-        guard let tls = configuration.server.tls else { return http }
+        guard let certificate else { return http }
         do {
-            let chain = try NIOSSLCertificate.fromPEMFile(tls.cert).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
-            return try .tls(http, tlsConfiguration: settings)
+            return try .tls(http, tlsConfiguration: certificate.serverConfiguration())
         } catch {
-            throw ServerStartError("cannot load TLS certificate \(tls.cert) or key \(tls.key): \(error)")
+            throw ServerStartError("cannot use TLS certificate \(certificate.files.cert) or key \(certificate.files.key): \(error)")
         }
     }
 }

@@ -12,8 +12,9 @@ struct ServerCommand: AsyncParsableCommand {
             Reads the server section and the queue catalogue of the configuration. Under systemd \
             (Type=notify) it reports READY=1 once listening, STATUS= with live figures, and \
             WATCHDOG=1 while its store can commit; it logs to the journal with structured fields. \
-            SIGHUP (systemctl reload) reads the site and queue catalogue again: a file with errors \
-            is refused with each error logged, and the running catalogue kept.
+            SIGHUP (systemctl reload) reads the site and queue catalogue and the TLS certificate \
+            again: a file with errors is refused with each error logged, and the running catalogue \
+            or certificate kept; open connections carry on.
             """)
 
     @OptionGroup var file: ConfigFileOption
