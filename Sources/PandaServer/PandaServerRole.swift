@@ -24,6 +24,10 @@ public struct PandaServerRole {
     public let logger: Logger
     /// The file SIGHUP reloads the queue catalogue from; nil: no reload.
     public var reloadPath: String?
+    /// Removes a log tarball from its storage endpoint (local or
+    /// HTTP/WebDAV), for retention; given by the executable, which wires the
+    /// storage access in. Nil: ended jobs that left log tarballs are kept.
+    public var removeLog: (@Sendable (String) async throws -> Void)?
 
     public init(configuration: PandaConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -86,6 +90,12 @@ public struct PandaServerRole {
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
             app,
         ]
+        if case .after = server.retention.jobs {
+            let removeLog = self.removeLog ?? { url in throw ServerStartError("no storage access to remove \(url) with") }
+            services.append(RetentionService(
+                pass: RetentionRun(store: store, removeLog: removeLog), age: server.retention.jobs, singletons: singletons,
+                interval: server.retention.interval.duration, logger: logger))
+        }
         if let reloadPath {
             services.append(CatalogueReloadService(
                 reload: CatalogueReload(path: reloadPath), live: live, certificate: certificate, systemd: systemd, logger: logger))

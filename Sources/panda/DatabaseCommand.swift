@@ -7,8 +7,8 @@ import PandaStore
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Back up, check or copy the server's database (run on the server host, as the user that owns it).",
-        subcommands: [Backup.self, Check.self, Copy.self])
+        abstract: "Back up, check, copy or prune the server's database (run on the server host, as the user that owns it).",
+        subcommands: [Backup.self, Check.self, Copy.self, Prune.self])
 
     /// The SQLite file server.database names.
     static func sqlitePath(_ file: ConfigFileOption) throws -> String {

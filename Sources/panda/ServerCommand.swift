@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PandaClient
 import PandaServer
 import PandaSystem
 
@@ -14,7 +15,9 @@ struct ServerCommand: AsyncParsableCommand {
             WATCHDOG=1 while its store can commit; it logs to the journal with structured fields. \
             SIGHUP (systemctl reload) reads the site and queue catalogue and the TLS certificate \
             again: a file with errors is refused with each error logged, and the running catalogue \
-            or certificate kept; open connections carry on.
+            or certificate kept; open connections carry on. Ended jobs older than \
+            server.retention.jobs are removed with their log tarballs every \
+            server.retention.interval (see panda db prune).
             """)
 
     @OptionGroup var file: ConfigFileOption
@@ -30,6 +33,8 @@ struct ServerCommand: AsyncParsableCommand {
         do {
             var role = PandaServerRole(configuration: loaded.configuration, logger: logger)
             role.reloadPath = loaded.files[0]
+            let storage = StorageAccess(settings: HTTPSettings(timeout: .minutes(2)))
+            role.removeLog = { url in try await storage.remove(url) }
             try await role.run()
         } catch {
             logger.critical("panda server stopped: \(error)")
