@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "PandaConfig", "PandaSystem",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(

@@ -77,17 +77,14 @@ public struct PandaMonitorRole {
 }
 
 extension PandaMonitorRole {
-    /// HTTP/1.1, inside TLS when `monitor.tls` names a certificate (as the server's listener).
+    /// HTTP/1.1, inside TLS when `monitor.tls` names a certificate: the
+    /// server's TLS settings (ReloadableCertificate), the same suites.
     static func httpServer(tls: TLSFiles?, http: HTTPServerBuilder) throws -> HTTPServerBuilder {
         guard let tls else { return http }
         do {
-            let chain = try NIOSSLCertificate.fromPEMFile(tls.cert).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
-            return try .tls(http, tlsConfiguration: settings)
+            return try .tls(http, tlsConfiguration: ReloadableCertificate(files: tls).serverConfiguration())
         } catch {
-            throw MonitorStartError("cannot load monitor.tls certificate \(tls.cert) or key \(tls.key): \(error)")
+            throw MonitorStartError("cannot use monitor.tls certificate \(tls.cert) or key \(tls.key): \(error)")
         }
     }
 }

@@ -25,6 +25,10 @@ public struct PandaServerRole {
     public let logger: Logger
     /// The file SIGHUP reloads the queue catalogue from; nil: no reload.
     public var reloadPath: String?
+    /// Removes a log tarball from its storage endpoint (local or
+    /// HTTP/WebDAV), for retention; given by the executable, which wires the
+    /// storage access in. Nil: ended jobs that left log tarballs are kept.
+    public var removeLog: (@Sendable (String) async throws -> Void)?
 
     public init(configuration: PandaConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -36,6 +40,9 @@ public struct PandaServerRole {
         guard server.tls != nil || server.listen.isLoopback || server.insecure else {
             throw ServerStartError("refusing to listen on \(server.listen) without TLS; set server.tls, or server.insecure: true")
         }
+        // Read before the store opens: a bad certificate fails the start at once.
+        var certificate: ReloadableCertificate?
+        if let files = server.tls { certificate = try ReloadableCertificate(files: files) }
         let store = try await ServerDatabase.open(server, logger: logger)
         let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: server.signingKey))
         let metrics = ServerMetrics()
@@ -72,7 +79,7 @@ public struct PandaServerRole {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: try httpServer(tokens: tokens),
+            server: try httpServer(tokens: tokens, certificate: certificate),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 logger.notice("panda server \(PandaVersion.current) listening on \(channel.localAddress?.description ?? listen.description)")
@@ -91,8 +98,15 @@ public struct PandaServerRole {
             QueueStatusService(store: store, live: live, logger: logger),
             app,
         ]
+        if case .after = server.retention.jobs {
+            let removeLog = self.removeLog ?? { url in throw ServerStartError("no storage access to remove \(url) with") }
+            services.append(RetentionService(
+                pass: RetentionRun(store: store, removeLog: removeLog), age: server.retention.jobs, singletons: singletons,
+                interval: server.retention.interval.duration, logger: logger))
+        }
         if let reloadPath {
-            services.append(CatalogueReloadService(reload: CatalogueReload(path: reloadPath), live: live, systemd: systemd, logger: logger))
+            services.append(CatalogueReloadService(
+                reload: CatalogueReload(path: reloadPath), live: live, certificate: certificate, systemd: systemd, logger: logger))
         }
         let group = ServiceGroup(
             services: services,
@@ -101,25 +115,17 @@ public struct PandaServerRole {
         try await group.run()
     }
 
-    private func httpServer(tokens: VerifiedTokens) throws -> HTTPServerBuilder {
+    private func httpServer(tokens: VerifiedTokens, certificate: ReloadableCertificate?) throws -> HTTPServerBuilder {
         let listener = configuration.server.connections
         let limit = ProtectedListener.limit(listener, setting: "server.connections", logger: logger)
         let http = ProtectedListener.http(listener, limit: limit, logger: logger) { fields in
             Self.isPilot(fields, tokens: tokens)
         }
-        guard let tls = configuration.server.tls else { return http }
+        guard let certificate else { return http }
         do {
-            let chain = try NIOSSLCertificate.fromPEMFile(tls.cert).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
-            // TLS 1.2 offers only ECDHE key exchange with AEAD ciphers: no
-            // static-RSA (no forward secrecy) and no CBC-SHA1 suites. TLS 1.3's
-            // suites are all of that kind already.
-            settings.cipherSuiteValues = Self.tls12CipherSuites
-            return try .tls(http, tlsConfiguration: settings)
+            return try .tls(http, tlsConfiguration: certificate.serverConfiguration())
         } catch {
-            throw ServerStartError("cannot load TLS certificate \(tls.cert) or key \(tls.key): \(error)")
+            throw ServerStartError("cannot use TLS certificate \(certificate.files.cert) or key \(certificate.files.key): \(error)")
         }
     }
 }
@@ -135,13 +141,6 @@ extension PandaServerRole {
         return claims.scope == .pilot || claims.scope == .factory
     }
 
-    /// The TLS 1.2 suites the server offers: forward-secret (ECDHE) and
-    /// authenticated encryption (GCM, ChaCha20-Poly1305), strongest first.
-    static let tls12CipherSuites: [NIOTLSCipher] = [
-        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    ]
 }
 
 public struct ServerStartError: Error, CustomStringConvertible {

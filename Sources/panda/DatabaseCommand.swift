@@ -7,8 +7,8 @@ import PandaStore
 struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Back up, check or copy the server's database (run on the server host, as the user that owns it).",
-        subcommands: [Backup.self, Check.self, Copy.self])
+        abstract: "Back up, check, copy or prune the server's database (run on the server host, as the user that owns it).",
+        subcommands: [Backup.self, Check.self, Copy.self, Prune.self])
 
     /// The SQLite file server.database names.
     static func sqlitePath(_ file: ConfigFileOption) throws -> String {
@@ -29,19 +29,43 @@ extension DatabaseCommand {
                 work while it is taken. It is written beside FILE, checked with integrity_check, and \
                 renamed to FILE (mode 0600) only when complete; an existing FILE is never overwritten. \
                 To restore, stop panda-server, copy the backup over server.database (removing its \
-                -wal and -shm files), and start it again.
+                -wal and -shm files), and start it again. With --into DIR the copy is named \
+                DIR/panda-YYYYMMDDTHHMMSSZ.db (UTC), and --keep N then removes all but the newest N \
+                files of that name in DIR: what panda-db-backup.timer runs.
                 """)
 
         @OptionGroup var file: ConfigFileOption
 
         @Argument(help: ArgumentHelp("Where to write the copy (must not exist).", valueName: "file"))
-        var destination: String
+        var destination: String?
+
+        @Option(help: ArgumentHelp("Write a dated copy into this directory (created 0700 if missing) instead of FILE.", valueName: "dir"))
+        var into: String?
+
+        @Option(help: ArgumentHelp("With --into: keep only the newest N dated copies there.", valueName: "n"))
+        var keep: Int?
+
+        func validate() throws {
+            if (destination == nil) == (into == nil) { throw ValidationError("give either FILE or --into DIR") }
+            if let keep {
+                guard into != nil else { throw ValidationError("--keep goes with --into DIR") }
+                guard (1...100_000).contains(keep) else { throw ValidationError("--keep must be 1 to 100000") }
+            }
+        }
 
         func run() throws {
             let source = try DatabaseCommand.sqlitePath(file)
             do {
-                let summary = try DatabaseMaintenance.backup(database: source, to: destination)
-                print("\(source) backed up to \(destination): \(summary.pages) pages, \(summary.bytes) bytes, integrity ok")
+                var target = destination ?? ""
+                if let into {
+                    try BackupRotation.prepare(directory: into)
+                    target = BackupRotation.file(in: into, at: Date())
+                }
+                let summary = try DatabaseMaintenance.backup(database: source, to: target)
+                print("\(source) backed up to \(target): \(summary.pages) pages, \(summary.bytes) bytes, integrity ok")
+                if let into, let keep {
+                    for old in try BackupRotation.prune(directory: into, keep: keep) { print("removed the older backup \(old)") }
+                }
             } catch {
                 printError("panda db backup: \(error)")
                 throw ExitCode(1)

@@ -13,11 +13,24 @@ struct ConfigCommandTests {
         return path
     }
 
-    @Test("--version prints the version")
+    @Test("--version prints the version alone on its first line, then the licence")
     func version() throws {
         let result = try PandaProcess.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "0.1.0")
+        #expect(lines.contains { $0.hasPrefix("Licensed under the Apache License, Version 2.0") })
+    }
+
+    @Test("the licence --version names is the one in LICENSE and the package's copyright file")
+    func licenceFiles() throws {
+        let licence = try String(contentsOfFile: Repository.path("LICENSE"), encoding: .utf8)
+        #expect(licence.contains("Apache License") && licence.contains("Version 2.0, January 2004"))
+        let copyright = try String(contentsOfFile: Repository.path("packaging/debian/copyright"), encoding: .utf8)
+        // The first Files stanza (panda's own) carries the licence, not "all rights reserved".
+        let own = copyright.components(separatedBy: "\n\n").first { $0.hasPrefix("Files: *") } ?? ""
+        #expect(own.contains("License: Apache-2.0"))
+        #expect(!copyright.contains("all rights"))
     }
 
     @Test("--help lists only the subcommands that exist")
@@ -31,6 +44,16 @@ struct ConfigCommandTests {
             .compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(names == ["up", "server", "factory", "pilot", "monitor", "submit", "watch", "tasks", "jobs", "show", "kill", "retry", "logs",
                           "dataset", "token", "config", "db"])
+    }
+
+    @Test("a usage error exits 2, as the man pages and docs/client.md say, with the usage on stderr",
+          arguments: [["submit", "--cores", "many"], ["jobs", "--no-such-option"], ["config", "check", "extra"], ["no-such-command"],
+                      ["token", "issue"]])
+    func usageErrorStatus(arguments: [String]) throws {
+        let result = try PandaProcess.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Usage: panda"))
+        #expect(result.stdout.isEmpty)
     }
 
     @Test("check exits 0 with a one-line summary for the shipped example")

@@ -19,6 +19,30 @@ struct StorageAccessTests {
         #expect(throws: StorageError.self) { try StorageLocation.url(under: "file:///srv/se", "%2e%2e", "f") }
     }
 
+    @Test("remove DELETEs over WebDAV and unlinks a local file; a file already gone counts as removed; a refusal is an error")
+    func remove() async throws {
+        let se = try StorageElement()
+        try se.start()
+        defer { se.cleanUp() }
+        let storage = StorageAccess(settings: HTTPSettings(timeout: .seconds(20)))
+        try se.place("/user.alice/job.log.tgz", Data("tarball".utf8))
+        #expect(se.contents("/user.alice/job.log.tgz") != nil)
+        try await storage.remove(se.url + "/user.alice/job.log.tgz")
+        #expect(se.contents("/user.alice/job.log.tgz") == nil)
+        try await storage.remove(se.url + "/user.alice/job.log.tgz")
+
+        let local = se.directory + "/tmp/local.log.tgz"
+        #expect(FileManager.default.createFile(atPath: local, contents: Data("tarball".utf8)))
+        try await storage.remove("file://" + local)
+        #expect(!FileManager.default.fileExists(atPath: local))
+        try await storage.remove(local)
+
+        // A collection is not a file: nginx refuses to DELETE it without its slash (409).
+        try se.place("/user.alice/kept/file", Data("x".utf8))
+        await #expect(throws: StorageError.self) { try await storage.remove(se.url + "/user.alice/kept") }
+        #expect(se.contents("/user.alice/kept/file") != nil)
+    }
+
     @Test("PUT creates missing collections, HEAD reads the size back, GET returns the bytes with their checksums")
     func webdav() async throws {
         let se = try StorageElement()

@@ -92,6 +92,13 @@ struct HTTPStorage: Sendable {
         return Int64(length)
     }
 
+    /// Removes the file at `url` (HTTP/WebDAV DELETE). A file already gone
+    /// (404) counts as removed: what was asked for is true.
+    func delete(_ url: String, cancel: TransferCancel? = nil) throws(StorageError) {
+        let status = try perform(url, method: "DELETE", sink: nil, cancel: cancel) { _, _ in }
+        guard (200..<300).contains(status) || status == 404 else { throw Self.error(status: status, url: url, method: "DELETE") }
+    }
+
     /// One request on a fresh handle; returns the HTTP status.
     private func perform(_ url: String, method: String, sink: TransferState?, cancel: TransferCancel?,
                          inspect: (UnsafeMutableRawPointer) -> Void = { _ in },

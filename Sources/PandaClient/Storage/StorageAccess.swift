@@ -61,6 +61,21 @@ public final class StorageAccess: Sendable {
         }
     }
 
+    /// Removes the file at `url`: unlink for a local path, DELETE over
+    /// HTTP/WebDAV. A file that is already gone counts as removed.
+    public func remove(_ url: String) async throws(StorageError) {
+        let location = try Self.location(url)
+        try await blocking { cancel throws(StorageError) in
+            switch location {
+            case .local(let path):
+                guard unlink(path) == 0 || errno == ENOENT else {
+                    throw StorageError(.local, "cannot remove \(path): \(String(cString: strerror(errno)))")
+                }
+            case .http(let url): try self.http.delete(url, cancel: cancel)
+            }
+        }
+    }
+
     static func location(_ url: String) throws(StorageError) -> StorageLocation {
         guard let location = StorageLocation(url) else {
             throw StorageError(.local, "\(url) is neither a local path nor an http(s)/dav(s) URL")

@@ -27,13 +27,15 @@ public struct ServerConfig: Sendable, Codable, Equatable {
     public var statsInterval: TimeSpan
     /// Attempts a job gets unless it says otherwise.
     public var maxAttempts: Int
+    /// How long ended jobs are kept.
+    public var retention: RetentionConfig
     public var limits: RequestLimits
     public var connections: ListenerConfig
     /// Scopes granted to users besides their own `user.NAME` (scope → users).
     public var scopes: [String: [String]]
 
     enum CodingKeys: String, CodingKey {
-        case listen, database, tls, insecure, timeouts, limits, connections, scopes
+        case listen, database, tls, insecure, timeouts, limits, connections, scopes, retention
         case databasePasswordFile = "database_password_file", databasePool = "database_pool"
         case signingKey = "signing_key", sweepInterval = "sweep_interval", statsInterval = "stats_interval", maxAttempts = "max_attempts"
     }
@@ -56,6 +58,7 @@ public struct ServerConfig: Sendable, Codable, Equatable {
         sweepInterval = r.value("sweep_interval", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
         statsInterval = r.value("stats_interval", default: .seconds(60), in: .milliseconds(100)...(.hours(1)))
         maxAttempts = r.value("max_attempts", default: 3, in: 1...100)
+        retention = RetentionConfig(reading: r.section("retention"))
         limits = RequestLimits(reading: r.section("limits"))
         connections = ListenerConfig(reading: r.section("connections"))
         scopes = Self.scopeGrants(reading: r.section("scopes"))

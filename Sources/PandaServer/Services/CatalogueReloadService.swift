@@ -3,6 +3,7 @@ import PandaConfig
 import PandaStore
 import PandaSystem
 import ServiceLifecycle
+import PandaListener
 import Synchronization
 
 /// The configuration the server's handlers read, swappable while it runs:
@@ -74,10 +75,12 @@ final class LiveConfiguration: Sendable {
 /// a valid file replaces the catalogue the handlers see, without touching
 /// the listener or any connection; a file with errors is refused, every
 /// error goes to the log (the journal under systemd), and the running
-/// catalogue stays.
+/// catalogue stays. With `server.tls`, the certificate and key are read
+/// again too (a renewed certificate), under the same rule.
 struct CatalogueReloadService: Service {
     let reload: CatalogueReload
     let live: LiveConfiguration
+    let certificate: ReloadableCertificate?
     let systemd: SystemdNotifier
     let logger: Logger
 
@@ -94,6 +97,7 @@ struct CatalogueReloadService: Service {
     func apply() -> Bool {
         systemd.send("RELOADING=1")
         defer { systemd.ready() }
+        certificate?.reload(logger: logger)
         switch reload.reload(keeping: live.current.file) {
         case .applied(let configuration, let notes):
             live.replace(with: configuration)

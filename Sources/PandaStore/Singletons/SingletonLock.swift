@@ -6,6 +6,9 @@ public enum SingletonName: String, Sendable, CaseIterable {
     case sweeper
     /// `stats/history` samples and the error and node counters.
     case statsSampler = "stats_sampler"
+    /// Removing ended jobs past `server.retention` and their log tarballs.
+    /// (Last: PostgreSQL's advisory lock key is the position.)
+    case retention
 }
 
 /// A lease on the singletons, held by one server at a time and moved to
