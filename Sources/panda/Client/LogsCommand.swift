@@ -62,19 +62,19 @@ struct LogsCommand: AsyncParsableCommand {
         do {
             if let directory = extract {
                 let entries = try TarGzReader.extract(tarball, into: directory)
-                for entry in entries { print(directory + "/" + entry.name) }
+                for entry in entries { say(directory + "/" + entry.name) }
             } else if let name = cat {
                 let entries = try TarGzReader.extract(tarball, into: scratch + "/x")
                 guard let entry = entries.first(where: { $0.name == name || ($0.name as NSString).lastPathComponent == name }) else {
                     printError("panda: \(log.lfn) has no \(name); it holds \(entries.map { ($0.name as NSString).lastPathComponent }.joined(separator: ", "))")
                     throw ExitCode(1)
                 }
-                FileHandle.standardOutput.write(FileManager.default.contents(atPath: scratch + "/x/" + entry.name) ?? Data())
+                writeFile(FileManager.default.contents(atPath: scratch + "/x/" + entry.name) ?? Data())
             } else {
-                print("\(log.lfn) (\(log.url))")
+                say("\(log.lfn) (\(log.url))")
                 var table = TextTable("SIZE", "NAME")
                 for entry in try TarGzReader.entries(of: tarball) { table.add(String(entry.size), entry.name) }
-                print(table.render())
+                say(table.render())
             }
         } catch let error as TarGzReader.Failure {
             printError("panda: \(error)")
