@@ -84,10 +84,9 @@ struct ShowCommand: AsyncParsableCommand {
         field("owner", status.owner)
         field("queue", status.queue)
         field("node", [job.node, job.pilot.map { "pilot \($0)" }].compactMap { $0 }.joined(separator: ", "))
-        field("command", ([spec.payload.executable] + spec.payload.arguments).map(SubmitCommand.shellQuoted).joined(separator: " "))
+        field("command", spec.payload.commandLine)
         field("container", spec.payload.container)
-        field("resources", "\(spec.resources.cores) core\(spec.resources.cores == 1 ? "" : "s")"
-              + (spec.resources.memory.map { ", \($0) memory" } ?? "") + (spec.resources.walltime.map { ", \($0) walltime" } ?? ""))
+        field("resources", spec.resources.summary)
         field("exit code", job.exitCode.map(String.init))
         field("error", errorText(code: status.errorCode, diagnostic: status.errorDiag))
         field("waiting", job.waiting)
