@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PandaClient
 import PandaConfig
 import PandaCore
@@ -58,7 +59,12 @@ public struct PandaMonitorRole {
             },
             logger: logger)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.description.hasPrefix("bind(") {
+            // NIO says only "bind(descriptor:ptr:bytes:): Address already in use".
+            throw ListenFailure(address: listen.description, setting: "monitor.listen", errno: error.errnoCode)
+        }
     }
 }
 
