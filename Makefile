@@ -31,6 +31,7 @@ test: deps
 	$(SWIFT) test --skip-build --disable-xctest --skip PandaStoreTests
 	$(SWIFT) test --skip-build --disable-xctest --filter PandaStoreTests
 	scripts/api-fuzz
+	scripts/bench-smoke
 	scripts/package-test
 
 release: deps

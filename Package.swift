@@ -79,10 +79,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The HTTP listener's protections, shared by the server and the monitor.
+        .target(
+            name: "PandaListener",
+            dependencies: [
+                "PandaConfig", "PandaSystem",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PandaServer",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem", "CZlib",
+                "PandaCore", "PandaConfig", "PandaStore", "PandaSystem", "PandaListener", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -96,8 +104,11 @@ let package = Package(
         .target(
             name: "PandaMonitor",
             dependencies: [
-                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem",
+                "PandaCore", "PandaConfig", "PandaClient", "PandaSystem", "PandaListener",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -112,13 +123,18 @@ let package = Package(
         .testTarget(
             name: "PandaConfigTests", dependencies: ["PandaConfig", "PandaCore", "TestSupport"],
             exclude: ["Fixtures"]),
-        // Benchmarks: programs that print figures (docs/PERFORMANCE.md).
-        .executableTarget(name: "DispatchBenchmark", path: "Benchmarks/DispatchBenchmark"),
-        .executableTarget(name: "PilotBenchmark", path: "Benchmarks/PilotBenchmark"),
-        .executableTarget(name: "FactoryBenchmark", dependencies: ["PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
-        .executableTarget(name: "ConfigBenchmark", path: "Benchmarks/ConfigBenchmark"),
+        // Benchmarks: programs that print figures (docs/PERFORMANCE.md); scripts/bench-smoke
+        // (in make test) runs each at a tiny size. BenchSupport is what they share:
+        // a keep-alive HTTP client, starting panda's roles, tokens, options.
+        .target(name: "BenchSupport", dependencies: ["PandaSystem"], path: "Benchmarks/BenchSupport"),
+        .executableTarget(name: "DispatchBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/DispatchBenchmark"),
+        .executableTarget(name: "PilotBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/PilotBenchmark"),
         .executableTarget(
-            name: "MonitorBenchmark", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Benchmarks/MonitorBenchmark"),
+            name: "FactoryBenchmark", dependencies: ["BenchSupport", "PandaSystem", "TestSupport"], path: "Benchmarks/FactoryBenchmark"),
+        .executableTarget(name: "ConfigBenchmark", dependencies: ["BenchSupport"], path: "Benchmarks/ConfigBenchmark"),
+        .executableTarget(
+            name: "MonitorBenchmark", dependencies: ["BenchSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/MonitorBenchmark"),
 
         // Helpers several test targets share: a notify socket, a server process.
         .target(name: "TestSupport", dependencies: ["PandaSystem"], path: "Tests/TestSupport"),

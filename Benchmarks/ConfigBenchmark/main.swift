@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 // `panda config check` over a grid-sized catalogue: N sites, each in its own
@@ -8,18 +9,10 @@ import Foundation
 //   swift build -c release --product panda --product panda-config-bench
 //   .build/release/panda-config-bench --panda .build/release/panda --sites 250,2500
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
-    return arguments[arguments.index(after: index)]
-}
-let panda = URL(fileURLWithPath: option("--panda", ".build/release/panda")).standardizedFileURL.path
-let siteCounts = option("--sites", "250,2500").split(separator: ",").compactMap { Int($0) }
-let runs = max(1, Int(option("--runs", "3")) ?? 3)
-
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-}
+let options = BenchmarkOptions()
+let panda = options.panda
+let siteCounts = options.integers("--sites", default: [250, 2500])
+let runs = max(1, options.integer("--runs", default: 3))
 
 /// Writes the catalogue into a new directory and returns the main file.
 func writeCatalogue(sites: Int) throws -> (directory: String, main: String) {
@@ -57,29 +50,18 @@ func writeCatalogue(sites: Int) throws -> (directory: String, main: String) {
 
 /// Seconds one `panda config check` takes; throws unless it passes.
 func timeCheck(_ main: String) throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: panda)
-    process.arguments = ["config", "check", "-c", main]
-    process.environment = ["PATH": "/usr/bin:/bin"]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
     let start = Date()
-    try process.run()
-    let text = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let elapsed = Date().timeIntervalSince(start)
-    guard process.terminationStatus == 0 else {
-        throw Failure(description: "config check failed: \(String(decoding: text.prefix(2000), as: UTF8.self))")
-    }
-    return elapsed
+    _ = try BenchProcess.output(of: panda, ["config", "check", "-c", main], environment: ["PATH": "/usr/bin:/bin"])
+    return Date().timeIntervalSince(start)
 }
 
-print("| sites (one included file each) | queues | config check, best of \(runs) | per site |")
-print("| ---: | ---: | ---: | ---: |")
-for sites in siteCounts {
-    let (directory, main) = try writeCatalogue(sites: sites)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let best = try (0..<runs).map { _ in try timeCheck(main) }.min() ?? 0
-    print(String(format: "| %d | %d | %.3f s | %.0f µs |", sites, sites, best, best / Double(sites) * 1_000_000))
+runBenchmark("panda-config-bench") {
+    print("| sites (one included file each) | queues | config check, best of \(runs) | per site |")
+    print("| ---: | ---: | ---: | ---: |")
+    for sites in siteCounts {
+        let (directory, main) = try writeCatalogue(sites: sites)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let best = try (0..<runs).map { _ in try timeCheck(main) }.min() ?? 0
+        print(String(format: "| %d | %d | %.3f s | %.0f µs |", sites, sites, best, best / Double(sites) * 1_000_000))
+    }
 }

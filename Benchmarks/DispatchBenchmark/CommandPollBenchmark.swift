@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 // Kill-latency cost: N jobs dispatched and held (as N running pilots would),
@@ -7,14 +8,6 @@ import Foundation
 // (from /proc/PID/stat), and what polling every --poll seconds costs at N jobs.
 //
 //   .build/release/panda-dispatch-bench --panda .build/release/panda --running-jobs 100000 --poll 60
-
-/// Server CPU seconds (user + system) so far, from /proc/PID/stat.
-func cpuSeconds(of pid: Int32) -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return 0 }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-}
 
 func benchmarkRunningJobs(jobs: Int, pollSeconds: Double, seconds: Double) throws {
     let bench = try BenchServer(queues: ["BENCH_Q"])
@@ -59,7 +52,7 @@ func benchmarkRunningJobs(jobs: Int, pollSeconds: Double, seconds: Double) throw
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
-                guard let connection = try? HTTPConnection(port: port) else { return }
+                guard let connection = try? HTTPClient(port: port) else { return }
                 var requests = 0, errors = 0, index = thread
                 while Date().timeIntervalSince(start) < seconds {
                     let target = all[index % all.count]
@@ -79,5 +72,6 @@ func benchmarkRunningJobs(jobs: Int, pollSeconds: Double, seconds: Double) throw
         let rate = Double(jobs) / pollSeconds
         print(String(format: "running jobs %7d | %@: %7.0f requests/s, server CPU %5.0f µs/request, errors %d | every %.0f s at %d jobs: %6.0f requests/s, %.2f cores",
                      jobs, name, Double(results.requests) / elapsed, perRequest * 1e6, results.errors, pollSeconds, jobs, rate, rate * perRequest))
+        guard results.errors == 0, results.requests > 0 else { throw BenchmarkError("\(name): \(results.errors) of \(results.requests) requests failed") }
     }
 }

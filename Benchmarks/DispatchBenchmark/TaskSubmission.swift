@@ -1,6 +1,8 @@
+import BenchSupport
 import Foundation
 
-// Task submission: registers N files in a dataset (50,000 per request), then
+// Task submission: registers N files in a dataset (50,000 per request; their
+// replicas under the DISK endpoint's base, as the catalogue requires), then
 // times one `task/submit` that splits it into N jobs (one file each) and
 // stores them durably, then one `task/get_status` of the stored task.
 //
@@ -10,12 +12,12 @@ func benchmarkTask(jobs: Int) throws {
     let bench = try BenchServer(queues: ["BENCH_Q", "BENCH_R"])
     defer { bench.stop() }
     let user = try bench.token("bench", scope: "submit")
-    let client: HTTPConnection = bench.connection
+    let client: HTTPClient = bench.connection
 
     let registerStart = Date()
     for start in stride(from: 0, to: jobs, by: 50_000) {
         let files = (start..<min(start + 50_000, jobs)).map { index in
-            #"{"scope":"user.bench","lfn":"evt-\#(index).root","size":1000000,"checksum":"ad:0000abcd","replicas":[{"storage":"DISK","url":"https://se.example/data/evt-\#(index).root"}]}"#
+            #"{"scope":"user.bench","lfn":"evt-\#(index).root","size":1000000,"checksum":"ad:0000abcd","replicas":[{"storage":"DISK","url":"/tmp/bench/user.bench/evt-\#(index).root"}]}"#
         }
         let body = Array((#"{"dataset":"user.bench.raw","files":["# + files.joined(separator: ",") + "]}").utf8)
         let reply = try client.post("/api/v1/dataset/add_files", token: user, body: body)

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 // Dispatch benchmark: starts a real `panda server` (the binary given, on a
@@ -35,14 +36,12 @@ if arguments.contains("--help") || arguments.contains("-h") {
         """)
     exit(0)
 }
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
-    return arguments[arguments.index(after: index)]
-}
-let pandaBinary = option("--panda", ".build/release/panda")
-let jobCounts = option("--jobs", "1000,100000").split(separator: ",").compactMap { Int($0) }
-let pilotCount = Int(option("--pilots", "32")) ?? 32
-let jobsPerAcquire = Int(option("--n-jobs", "1")) ?? 1
+let options = BenchmarkOptions(arguments)
+func option(_ name: String, _ fallback: String) -> String { options.string(name, default: fallback) }
+let pandaBinary = options.panda
+let jobCounts = options.integers("--jobs", default: [1000, 100000])
+let pilotCount = options.integer("--pilots", default: 32)
+let jobsPerAcquire = options.integer("--n-jobs", default: 1)
 /// Whether acquires carry an Idempotency-Key (PandaClient always sends one).
 let keyedAcquires = option("--acquire-keys", "on") != "off"
 /// A PostgreSQL database the servers share instead of a fresh SQLite file each.
@@ -58,23 +57,6 @@ if serverCount > 1 && !sharedDatabase.hasPrefix("postgres") {
 let taskJobCounts = option("--task-jobs", "").split(separator: ",").compactMap { Int($0) }
 /// Jobs held running for the command-poll measurement; given alone, only that is measured.
 let runningJobCounts = option("--running-jobs", "").split(separator: ",").compactMap { Int($0) }
-
-func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchmarkError("\(executable) \(arguments) failed") }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-}
 
 final class Results: @unchecked Sendable {
     private let lock = NSLock()
@@ -93,19 +75,25 @@ final class Results: @unchecked Sendable {
 /// queues; stopped and removed by `stop()`.
 final class BenchServer {
     let directory = NSTemporaryDirectory() + "panda-bench-\(UUID().uuidString.prefix(8))"
-    let ports: [Int] = { let first = 26000 + Int.random(in: 0..<2000); return (0..<serverCount).map { first + $0 } }()
+    let ports: [Int] = (0..<serverCount).map { _ in freePort() }
     var port: Int { ports[0] }
     var config: String { directory + "/panda-0.yaml" }
-    private var processes: [Process] = []
-    private(set) var connection: HTTPConnection!
-    var pid: Int32 { processes[0].processIdentifier }
+    private var processes: [BenchProcess] = []
+    private(set) var connection: HTTPClient!
+    var pid: Int32 { processes[0].pid }
 
     init(queues: [String]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (index, port) in ports.enumerated() {
-            try start(index, port: port, queues: queues)
+        do {
+            // One at a time: the first makes the signing key the others read.
+            for (index, port) in ports.enumerated() {
+                try start(index, port: port, queues: queues)
+            }
+            connection = try HTTPClient(port: port)
+        } catch {
+            stop()
+            throw error
         }
-        connection = try HTTPConnection(port: port)
     }
 
     private func start(_ index: Int, port: Int, queues: [String]) throws {
@@ -123,27 +111,18 @@ final class BenchServer {
                 queues:
             \(queues.map { "      \($0): { read_from: [DISK], write_to: DISK, copytools: [cp], corecount: 8, maxrss: 16GB }" }.joined(separator: "\n"))
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pandaBinary)
-        process.arguments = ["server", "-c", config, "--log-level", "warning"]
-        try process.run()
+        let process = try BenchProcess.start(pandaBinary, ["server", "-c", config, "--log-level", "warning"], in: directory,
+                                             log: "server-\(index).log")
         processes.append(process)
-        // One at a time: the first makes the signing key the others read.
-        for _ in 0..<300 {
-            if (try? HTTPConnection(port: port)) != nil { return }
-            usleep(50_000)
-        }
-        stop()
-        throw BenchmarkError("server \(index) did not start")
+        try process.waitUntilServing(port: port, what: "server \(index)")
     }
 
     func token(_ user: String, scope: String, queue: String? = nil) throws -> String {
-        try run(pandaBinary, ["token", "issue", "-c", config, "--user", user, "--scope", scope] + (queue.map { ["--queue", $0] } ?? []))
+        try BenchProcess.issueToken(pandaBinary, config: config, user: user, scope: scope, queues: queue.map { [$0] } ?? [])
     }
 
     func stop() {
-        for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        for process in processes { process.stop() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -154,7 +133,7 @@ func benchmark(jobs: Int) throws {
     let ports = bench.ports
     let user = try bench.token("bench", scope: "submit")
     let pilotToken = try bench.token("pilot", scope: "pilot", queue: "BENCH_Q")
-    let submitter: HTTPConnection = bench.connection
+    let submitter: HTTPClient = bench.connection
 
     let job = #"{"payload":{"executable":"/bin/true"},"resources":{"cores":1,"memory":"1GB","walltime":"1h"}}"#
     let submitStart = Date()
@@ -176,7 +155,7 @@ func benchmark(jobs: Int) throws {
         group.enter()
         Thread.detachNewThread {
             defer { group.leave() }
-            guard let connection = try? HTTPConnection(port: ports[pilot % ports.count]) else { return }
+            guard let connection = try? HTTPClient(port: ports[pilot % ports.count]) else { return }
             var latencies: [Double] = [], dispatched = 0, requests = 0, errors = 0, busy = 0
             while true {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -211,17 +190,22 @@ func benchmark(jobs: Int) throws {
                  jobs, pilotCount, jobsPerAcquire, Double(jobs) / submitSeconds, Double(results.dispatched) / seconds,
                  Double(results.requests) / seconds,
                  percentile(sorted, 0.5), percentile(sorted, 0.99), results.errors, results.busy))
-    if results.dispatched != jobs { print("  (dispatched \(results.dispatched) of \(jobs))") }
-}
-
-if (taskJobCounts.isEmpty && runningJobCounts.isEmpty) || arguments.contains("--jobs") {
-    for jobs in jobCounts {
-        try benchmark(jobs: jobs)
+    // Figures from a run that lost jobs or requests would mislead: such a run fails.
+    guard results.dispatched == jobs, results.errors == 0 else {
+        throw BenchmarkError("dispatched \(results.dispatched) of \(jobs) jobs, \(results.errors) request(s) failed")
     }
 }
-for jobs in taskJobCounts {
-    try benchmarkTask(jobs: jobs)
-}
-for jobs in runningJobCounts {
-    try benchmarkRunningJobs(jobs: jobs, pollSeconds: Double(option("--poll", "60")) ?? 60, seconds: Double(option("--seconds", "15")) ?? 15)
+
+runBenchmark("panda-dispatch-bench") {
+    if (taskJobCounts.isEmpty && runningJobCounts.isEmpty) || arguments.contains("--jobs") {
+        for jobs in jobCounts {
+            try benchmark(jobs: jobs)
+        }
+    }
+    for jobs in taskJobCounts {
+        try benchmarkTask(jobs: jobs)
+    }
+    for jobs in runningJobCounts {
+        try benchmarkRunningJobs(jobs: jobs, pollSeconds: Double(option("--poll", "60")) ?? 60, seconds: Double(option("--seconds", "15")) ?? 15)
+    }
 }

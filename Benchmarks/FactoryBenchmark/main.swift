@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import PandaSystem
 import TestSupport
@@ -13,35 +14,12 @@ import TestSupport
 //   swift build -c release --product panda-factory-bench
 //   .build/release/panda-factory-bench --panda .build/release/panda --jobs 1000,10000 [--slurm]
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
-    return arguments[arguments.index(after: index)]
-}
-let panda = URL(fileURLWithPath: option("--panda", ".build/release/panda")).standardizedFileURL.path
-let jobCounts = option("--jobs", "1000,10000").split(separator: ",").compactMap { Int($0) }
-let withSlurm = arguments.contains("--slurm")
-let localSlots = Int(option("--slots", "2")) ?? 2
-
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs a command to its end and returns its stdout.
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin:/usr/sbin"],
-         in directory: String) throws -> String {
-    let out = directory + "/cmd-\(UUID().uuidString.prefix(6)).out"
-    defer { unlink(out) }
-    let pid = try Spawn.start(executable, arguments, environment: environment, stdin: "/dev/null", stdout: out, stderr: out)
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    let text = SmallFile.text(out) ?? ""
-    guard Spawn.exitCode(status) == 0 else { throw Failure("\(executable) \(arguments.joined(separator: " ")): \(text)") }
-    return text.trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-func freePort() -> Int { 30000 + Int.random(in: 0..<20000) }
+let options = BenchmarkOptions()
+let panda = options.panda
+let jobCounts = options.integers("--jobs", default: [1000, 10000])
+let withSlurm = options.has("--slurm")
+let localSlots = options.integer("--slots", default: 2)
+typealias Failure = BenchmarkError
 
 /// A one-node Slurm on loopback, as the tests start it.
 func startSlurm(in directory: String) throws -> (environment: [String: String], pids: [pid_t]) {
@@ -56,7 +34,7 @@ func startSlurm(in directory: String) throws -> (environment: [String: String], 
                                     stdout: "/dev/null", stderr: "/dev/null"))
     }
     for _ in 0..<100 {
-        if let info = try? run("/usr/bin/sinfo", ["-h", "-o", "%T"], environment: environment, in: directory), info.contains("idle") {
+        if let info = try? BenchProcess.output(of: "/usr/bin/sinfo", ["-h", "-o", "%T"], environment: environment), info.contains("idle") {
             return (environment, pids)
         }
         usleep(100_000)
@@ -67,9 +45,9 @@ func startSlurm(in directory: String) throws -> (environment: [String: String], 
 /// Jobs cancelled and gone first (slurmstepd needs slurmctld to report
 /// their end), then slurmd before slurmctld, SIGKILL for stragglers.
 func stopSlurm(_ daemons: [pid_t], environment: [String: String], in directory: String) {
-    _ = try? run("/usr/bin/scancel", ["--user=root"], environment: environment, in: directory)
+    _ = try? BenchProcess.output(of: "/usr/bin/scancel", ["--user=root"], environment: environment)
     for _ in 0..<150 {
-        guard let left = try? run("/usr/bin/squeue", ["-h", "-o", "%i"], environment: environment, in: directory), !left.isEmpty else { break }
+        guard let left = try? BenchProcess.output(of: "/usr/bin/squeue", ["-h", "-o", "%i"], environment: environment), !left.isEmpty else { break }
         usleep(200_000)
     }
     for pid in daemons.reversed() {
@@ -105,35 +83,35 @@ func benchmark(jobs: Int, slurm: Bool) throws {
               BQ: { maxrss: 1GB, maxwdir: 1GB, maxtime: 1h, batch: \(batch), pilots: \(pilots) }
         """.write(toFile: directory + "/panda.yaml", atomically: true, encoding: .utf8)
     let config = directory + "/panda.yaml"
-    let server = try Spawn.start(panda, ["server", "-c", config], environment: environment, stdin: "/dev/null",
-                                 stdout: directory + "/server.log", stderr: directory + "/server.log", directory: directory)
-    defer { kill(server, SIGTERM); waitpid(server, nil, 0) }
+    let server = try BenchProcess.start(panda, ["server", "-c", config], in: directory, log: "server.log", environment: environment)
+    defer { server.stop() }
+    try server.waitUntilServing(port: port, what: "server")
     let url = "http://127.0.0.1:\(port)"
-    while (try? run("/usr/bin/curl", ["-sf", url + "/healthz"], in: directory)) == nil { usleep(50_000) }
-    let user = try run(panda, ["token", "issue", "-c", config, "--user", "bench", "--scope", "submit"], in: directory)
-    let factoryToken = try run(panda, ["token", "issue", "-c", config, "--user", "factory", "--scope", "factory", "--queue", "BQ"], in: directory)
+    let user = try BenchProcess.issueToken(panda, config: config, user: "bench", scope: "submit")
+    let factoryToken = try BenchProcess.issueToken(panda, config: config, user: "factory", scope: "factory", queues: ["BQ"])
     FileManager.default.createFile(atPath: directory + "/factory.token", contents: Data(factoryToken.utf8), attributes: [.posixPermissions: 0o600])
+    let http = try HTTPClient(port: port)
     var submitted = 0
     while submitted < jobs {
         let count = min(5000, jobs - submitted)
         let body = #"{"jobs":["# + Array(repeating: #"{"payload":{"executable":"/bin/true"},"queue":"BQ"}"#, count: count).joined(separator: ",") + "]}"
-        try body.write(toFile: directory + "/jobs.json", atomically: true, encoding: .utf8)
-        _ = try run("/usr/bin/curl", ["-sf", "-H", "Authorization: Bearer \(user)", "-d", "@" + directory + "/jobs.json", url + "/api/v1/job/submit"],
-                    in: directory)
+        let reply = try http.post("/api/v1/job/submit", token: user, json: body)
+        guard reply.status == 200 else { throw Failure("submit: \(reply.status) \(reply.body.text)") }
         submitted += count
     }
     let start = Date()
-    let factory = try Spawn.start(panda, ["factory", "-c", config, "--server", url, "--cycle", "1s"], environment: environment,
-                                  stdin: "/dev/null", stdout: directory + "/factory.log", stderr: directory + "/factory.log", directory: directory)
-    defer { kill(factory, SIGTERM); waitpid(factory, nil, 0) }
+    let factory = try BenchProcess.start(panda, ["factory", "-c", config, "--server", url, "--cycle", "1s"], in: directory,
+                                         log: "factory.log", environment: environment)
+    defer { factory.stop() }
     var finished = 0
     while finished < jobs {
         usleep(100_000)
-        let summary = try run("/usr/bin/curl", ["-sf", "-H", "Authorization: Bearer \(user)", url + "/api/v1/stats/summary"], in: directory)
-        if let range = summary.range(of: #""finished":"#) {
-            finished = Int(summary[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        let summary = try http.get("/api/v1/stats/summary", token: user)
+        guard summary.status == 200 else { throw Failure("stats/summary: \(summary.status) \(summary.body.text)") }
+        if let range = summary.body.text.range(of: #""finished":"#) {
+            finished = Int(summary.body.text[range.upperBound...].prefix { $0.isNumber }) ?? 0
         }
-        if Date().timeIntervalSince(start) > 1800 { throw Failure("only \(finished) of \(jobs) finished in 30 minutes") }
+        if Date().timeIntervalSince(start) > 1800 { throw Failure("only \(finished) of \(jobs) finished in 30 minutes: \(factory.tail)") }
     }
     let seconds = Date().timeIntervalSince(start)
     print(String(format: "%@: %d jobs in %.1f s = %.0f jobs/s (from the factory's start, pilot start-up included)",
@@ -141,9 +119,11 @@ func benchmark(jobs: Int, slurm: Bool) throws {
     fflush(nil)
 }
 
-for jobs in jobCounts {
-    try benchmark(jobs: jobs, slurm: false)
-}
-if withSlurm {
-    for jobs in jobCounts { try benchmark(jobs: jobs, slurm: true) }
+runBenchmark("panda-factory-bench") {
+    for jobs in jobCounts {
+        try benchmark(jobs: jobs, slurm: false)
+    }
+    if withSlurm {
+        for jobs in jobCounts { try benchmark(jobs: jobs, slurm: true) }
+    }
 }

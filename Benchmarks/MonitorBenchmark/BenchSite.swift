@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// A release `panda server` and `panda monitor` over one SQLite file in a
@@ -8,12 +9,12 @@ final class BenchSite {
 
     let panda: String
     let directory = NSTemporaryDirectory() + "panda-monitor-bench-\(UUID().uuidString.prefix(8))"
-    let serverPort = 28000 + Int.random(in: 0..<1000)
-    let monitorPort = 29000 + Int.random(in: 0..<1000)
+    let serverPort = freePort()
+    let monitorPort = freePort()
     var config: String { directory + "/panda.yaml" }
     var database: String { directory + "/panda.db" }
-    private var server: Process?
-    private var monitor: Process?
+    private var server: BenchProcess?
+    private var monitor: BenchProcess?
 
     init(panda: String) throws {
         self.panda = panda
@@ -41,12 +42,12 @@ final class BenchSite {
     }
 
     func startServer() throws {
-        server = try spawn(["server", "-c", config, "--log-level", "warning"], log: "server.log")
-        try waitFor(port: serverPort, path: "/healthz", what: "server")
+        server = try BenchProcess.start(panda, ["server", "-c", config, "--log-level", "warning"], in: directory, log: "server.log")
+        try server?.waitUntilServing(port: serverPort, what: "server")
     }
 
     func stopServer() {
-        stop(server)
+        server?.stop()
         server = nil
     }
 
@@ -54,58 +55,17 @@ final class BenchSite {
         let credential = directory + "/monitor.token"
         try token("monitor", scope: "read").write(toFile: credential, atomically: true, encoding: .utf8)
         chmod(credential, 0o600)
-        monitor = try spawn(["monitor", "-c", config, "--log-level", "warning"], log: "monitor.log")
-        try waitFor(port: monitorPort, path: "/healthz", what: "monitor")
+        monitor = try BenchProcess.start(panda, ["monitor", "-c", config, "--log-level", "warning"], in: directory, log: "monitor.log")
+        try monitor?.waitUntilServing(port: monitorPort, what: "monitor")
     }
 
     func token(_ user: String, scope: String, queues: [String] = []) throws -> String {
-        try run(panda, ["token", "issue", "-c", config, "--user", user, "--scope", scope] + queues.flatMap { ["--queue", $0] })
+        try BenchProcess.issueToken(panda, config: config, user: user, scope: scope, queues: queues)
     }
 
     func remove() {
-        stop(monitor)
-        stop(server)
+        monitor?.stop()
+        server?.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
-
-    private func spawn(_ arguments: [String], log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: panda)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        _ = FileManager.default.createFile(atPath: directory + "/" + log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/" + log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
-    }
-
-    private func stop(_ process: Process?) {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    private func waitFor(port: Int, path: String, what: String) throws {
-        for _ in 0..<600 {
-            if let connection = try? HTTPGet(port: port), let reply = try? connection.get(path), reply.status == 200 { return }
-            usleep(50_000)
-        }
-        let log = (try? String(contentsOfFile: directory + "/\(what).log", encoding: .utf8)) ?? ""
-        throw BenchmarkError("the \(what) did not start: \(log)")
-    }
-}
-
-func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchmarkError("\(executable) \(arguments) failed") }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 // Monitor benchmark: fills a real `panda server`'s SQLite file with N jobs
@@ -10,20 +11,12 @@ import Foundation
 //   swift build -c release --product panda --product panda-monitor-bench
 //   .build/release/panda-monitor-bench --panda .build/release/panda --jobs 10000,1000000 --rounds 40
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
-    return arguments[arguments.index(after: index)]
-}
-let pandaBinary = option("--panda", ".build/release/panda")
-let jobCounts = option("--jobs", "10000,1000000").split(separator: ",").compactMap { Int($0) }
-let rounds = max(1, Int(option("--rounds", "40")) ?? 40)
+let options = BenchmarkOptions()
+let pandaBinary = options.panda
+let jobCounts = options.integers("--jobs", default: [10000, 1000000])
+let rounds = max(1, options.integer("--rounds", default: 40))
 /// Keep the filled site's directory (to look at the database afterwards).
-let keep = arguments.contains("--keep")
-
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-}
+let keep = options.has("--keep")
 
 func milliseconds(_ body: () throws -> Int) rethrows -> (ms: Double, status: Int) {
     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -48,7 +41,7 @@ func benchmark(jobs: Int) throws {
     // A real submission first: the server makes and migrates the file, and job 1's spec is everyone's.
     try site.startServer()
     let user = try site.token("user001", scope: "submit")
-    let first = try HTTPGet(port: site.serverPort).post("/api/v1/job/submit", token: user, json: """
+    let first = try HTTPClient(port: site.serverPort).post("/api/v1/job/submit", token: user, json: """
         {"jobs":[{"name":"user001.single.1","queue":"Q000","payload":{"executable":"/bin/sh","arguments":["-c","echo 42 events"]},
         "resources":{"cores":1,"memory":"2GB","walltime":"1h"}}]}
         """)
@@ -64,12 +57,14 @@ func benchmark(jobs: Int) throws {
     try site.startServer()
     let factory = try site.token("factory-bench", scope: "factory", queues: BenchSite.queues)
     let pilots = pilotReport(jobs: jobs, now: now)
-    let reported = try HTTPGet(port: site.serverPort).post("/api/v1/factory/report_pilots", token: factory, json: pilots)
+    let reported = try HTTPClient(port: site.serverPort).post("/api/v1/factory/report_pilots", token: factory, json: pilots)
     guard reported.status == 200 else { throw BenchmarkError("report_pilots: \(reported.status) \(String(decoding: reported.body, as: UTF8.self))") }
     try site.startMonitor()
 
-    let monitor = try HTTPGet(port: site.monitorPort)
+    let monitor = try HTTPClient(port: site.monitorPort)
     let pages = Workload(jobs: jobs).pages
+    // A page or call that does not answer 200 is a broken benchmark (or monitor): the run fails after printing.
+    var failing: [String] = []
     // One round unmeasured: the first view of a page warms the reader's caches, as any page viewed before would.
     for page in pages { _ = try monitor.get(page) }
     print("  monitor pages (HTML | JSON):")
@@ -82,11 +77,12 @@ func benchmark(jobs: Int) throws {
             html.append(a.ms); json.append(b.ms)
             statuses.formUnion([a.status, b.status])
         }
+        if statuses != [200] { failing.append(page) }
         print(report(page, html, statuses) + String(format: "  | JSON p50 %7.2f ms  p99 %7.2f ms", percentile(json.sorted(), 0.5), percentile(json.sorted(), 0.99)))
     }
 
     let reader = try site.token("reader", scope: "read")
-    let server = try HTTPGet(port: site.serverPort)
+    let server = try HTTPClient(port: site.serverPort)
     print("  server calls behind them:")
     for call in Workload(jobs: jobs).serverCalls {
         var times: [Double] = []
@@ -98,8 +94,10 @@ func benchmark(jobs: Int) throws {
             }
             if round > 0 { times.append(t.ms); statuses.insert(t.status) }
         }
+        if statuses != [200] { failing.append(call.path) }
         print(report((call.body == nil ? "GET " : "POST ") + call.path + (call.body.map { " " + $0 } ?? ""), times, statuses))
     }
+    guard failing.isEmpty else { throw BenchmarkError("not answered 200: \(failing.joined(separator: ", "))") }
 }
 
 /// What a factory serving every queue reports: counts per queue, and one
@@ -122,11 +120,8 @@ func pilotReport(jobs: Int, now: Double) -> String {
     return #"{"factory":"bench","queues":[\#(queues.joined(separator: ","))],"pilots":[\#(records.joined(separator: ","))]}"#
 }
 
-for jobs in jobCounts {
-    do {
+runBenchmark("panda-monitor-bench") {
+    for jobs in jobCounts {
         try benchmark(jobs: jobs)
-    } catch {
-        FileHandle.standardError.write(Data("panda-monitor-bench: \(error)\n".utf8))
-        exit(1)
     }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 // Pilot benchmark: a real `panda server` and a real `panda pilot` (the
@@ -6,6 +7,9 @@ import Foundation
 //   - pilot overhead per job: the pilot's wall time for the jobs, minus its
 //     start-up and exit (measured on an empty queue), minus N × the cost of
 //     posix_spawn + wait of /bin/true measured here;
+//   - CPU per job (user + system), which a loaded machine changes less than
+//     wall time: the pilot's own (wait4's rusage, minus its empty-queue run
+//     and its payloads' CPU) and the server's (/proc/PID/stat);
 //   - the pilot's peak RSS (wait4's ru_maxrss), and the peak of its own
 //     (anonymous) memory, which excludes the executable's file pages that
 //     every pilot on a node shares;
@@ -17,18 +21,11 @@ import Foundation
 //   swift build -c release --product panda-pilot-bench
 //   .build/release/panda-pilot-bench --panda .build/release/panda --jobs 1000
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), arguments.index(after: index) < arguments.endIndex else { return fallback }
-    return arguments[arguments.index(after: index)]
-}
-let pandaBinary = option("--panda", ".build/release/panda")
-let jobCount = Int(option("--jobs", "1000")) ?? 1000
-
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
+let options = BenchmarkOptions()
+let pandaBinary = options.panda
+let jobCount = options.integer("--jobs", default: 1000)
+/// How many spawns of /bin/true measure what one costs.
+let spawnSamples = max(1, options.integer("--spawn-samples", default: 500))
 
 /// The largest "Anonymous:" figure of /proc/PID/smaps_rollup seen while
 /// the process runs: its own memory, without the executable's file pages.
@@ -56,7 +53,7 @@ final class AnonymousSampler: @unchecked Sendable {
 
 /// Runs a program to its end: stdout, and the wall time and peak RSS of it.
 func measure(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
-    -> (output: String, seconds: Double, maxRSS: Int64, anonymous: Int64, ended: Date) {
+    -> (output: String, seconds: Double, maxRSS: Int64, anonymous: Int64, ended: Date, cpu: Double) {
     var pid: pid_t = 0
     let out = directoryForRun + "/out-\(UUID().uuidString.prefix(6))"
     var actions = posix_spawn_file_actions_t()
@@ -80,34 +77,39 @@ func measure(_ executable: String, _ arguments: [String], environment: [String: 
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     guard status == 0 else { throw BenchmarkError("\(executable) \(arguments.joined(separator: " ")) exited \(status):\n\(output)") }
-    return (output, seconds, Int64(usage.ru_maxrss) * 1024, anonymous, ended)
+    return (output, seconds, Int64(usage.ru_maxrss) * 1024, anonymous, ended, cpuSeconds(usage))
+}
+
+/// User plus system CPU of a rusage: of a process and the children it reaped.
+func cpuSeconds(_ usage: rusage) -> Double {
+    Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 let directoryForRun = NSTemporaryDirectory() + "panda-pilot-bench-\(UUID().uuidString.prefix(8))"
 
-/// posix_spawn + wait of /bin/true: what every job costs whoever runs it.
-func spawnCost(samples: Int) throws -> Double {
+/// posix_spawn + wait of /bin/true: what every job costs whoever runs it,
+/// in wall time and in the CPU of /bin/true itself.
+func spawnCost(samples: Int) throws -> (seconds: Double, cpu: Double) {
     let start = DispatchTime.now()
-    for _ in 0..<samples { _ = try measure("/bin/true", []) }
-    return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(samples)
+    var cpu = 0.0
+    for _ in 0..<samples { cpu += try measure("/bin/true", []).cpu }
+    return (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(samples), cpu / Double(samples))
 }
 
-func curl(_ arguments: [String]) throws -> String {
-    try measure("/usr/bin/curl", ["-sf"] + arguments).output
-}
-
-func run(withLogs: Bool, spawn: Double) throws {
+func run(withLogs: Bool, spawn: (seconds: Double, cpu: Double)) throws {
     let directory = directoryForRun + (withLogs ? "/logs" : "/nologs")
     try FileManager.default.createDirectory(atPath: directory + "/se", withIntermediateDirectories: true)
-    let port = 28000 + Int.random(in: 0..<2000)
+    let port = freePort()
     let config = directory + "/panda.yaml"
     try """
         server:
           listen: 127.0.0.1:\(port)
           database: sqlite:panda.db
           signing_key: signing.key
+          limits: { jobs_per_request: 10000 }
         pilot:
           watch_interval: 10s
+          state_dir: \(directory)/state
         sites:
           S:
             storage:
@@ -115,35 +117,39 @@ func run(withLogs: Bool, spawn: Double) throws {
             queues:
               BENCH: { copytools: [cp], maxrss: 1GB, maxwdir: 1GB, maxtime: 1h \(withLogs ? ", write_to: SE" : "") }
         """.write(toFile: config, atomically: true, encoding: .utf8)
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: pandaBinary)
-    server.arguments = ["server", "-c", config]
-    server.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try server.run()
-    defer { server.terminate(); server.waitUntilExit() }
+    let server = try BenchProcess.start(pandaBinary, ["server", "-c", config, "--log-level", "warning"], in: directory, log: "server.log")
+    defer { server.stop() }
+    try server.waitUntilServing(port: port, what: "server")
     let url = "http://127.0.0.1:\(port)"
-    while (try? curl([url + "/healthz"])) == nil { usleep(50_000) }
-    let user = try measure(pandaBinary, ["token", "issue", "-c", config, "--user", "bench", "--scope", "submit"]).output
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    let pilotToken = try measure(pandaBinary, ["token", "issue", "-c", config, "--user", "p", "--scope", "pilot", "--queue", "BENCH"]).output
-        .trimmingCharacters(in: .whitespacesAndNewlines)
+    let user = try BenchProcess.issueToken(pandaBinary, config: config, user: "bench", scope: "submit")
+    let pilotToken = try BenchProcess.issueToken(pandaBinary, config: config, user: "p", scope: "pilot", queues: ["BENCH"])
     let pilotArguments = ["pilot", "--server", url, "--queue", "BENCH", "-c", config, "--workdir", directory + "/work",
                           "--recovery-dir", directory + "/recovery", "--idle-timeout", "0s"]
     let environment = ["PANDA_PILOT_TOKEN": pilotToken]
 
     // Start-up and exit with nothing to do, to take out of the per-job figure.
-    var empty: [Double] = []
-    for _ in 0..<5 { empty.append(try measure(pandaBinary, pilotArguments, environment: environment).seconds) }
-    let idle = empty.sorted()[2]
+    var empty: [(seconds: Double, cpu: Double)] = []
+    for _ in 0..<5 {
+        let run = try measure(pandaBinary, pilotArguments, environment: environment)
+        empty.append((run.seconds, run.cpu))
+    }
+    let idle = empty.map(\.seconds).sorted()[2]
+    let idleCPU = empty.map(\.cpu).sorted()[2]
 
+    let http = try HTTPClient(port: port)
     var submitted = 0
     while submitted < jobCount {
-        let batch = min(1000, jobCount - submitted)
-        let jobs = (0..<batch).map { _ in #"{"payload":{"executable":"/bin/true"},"queue":"BENCH"}"# }.joined(separator: ",")
-        _ = try curl(["-H", "Authorization: Bearer \(user)", "-d", #"{"jobs":[\#(jobs)]}"#, url + "/api/v1/job/submit"])
+        let batch = min(10_000, jobCount - submitted)
+        let jobs = Array(repeating: #"{"payload":{"executable":"/bin/true"},"queue":"BENCH"}"#, count: batch).joined(separator: ",")
+        let reply = try http.post("/api/v1/job/submit", token: user, json: #"{"jobs":[\#(jobs)]}"#)
+        guard reply.status == 200 else { throw BenchmarkError("submit: \(reply.status) \(reply.body.text)") }
         submitted += batch
     }
+    let serverCPUBefore = cpuSeconds(of: server.pid)
     let pilot = try measure(pandaBinary, pilotArguments, environment: environment)
+    let serverCPU = (cpuSeconds(of: server.pid) - serverCPUBefore) / Double(jobCount)
+    // The pilot's own CPU per job: its payloads' (/bin/true's) taken out, as its start-up and exit are.
+    let pilotCPU = (pilot.cpu - idleCPU) / Double(jobCount) - spawn.cpu
     let finished = pilot.output.components(separatedBy: "reported finished").count - 1
     guard finished == jobCount else { throw BenchmarkError("the pilot finished \(finished) of \(jobCount) jobs:\n\(pilot.output.suffix(2000))") }
     let perJob = (pilot.seconds - idle) / Double(jobCount)
@@ -153,13 +159,17 @@ func run(withLogs: Bool, spawn: Double) throws {
     let reportedAt = lastReport.flatMap { formatter.date(from: String($0.split(separator: " ")[0])) }
     let exitAfter = reportedAt.map { pilot.ended.timeIntervalSince($0) } ?? .nan
     print(String(format: "%@: %d jobs in %.2f s (%.0f jobs/s); per job %.2f ms, of which spawn+wait of /bin/true %.2f ms: "
-                 + "pilot overhead %.2f ms/job; pilot peak RSS %.1f MB (anonymous %.1f MB); last report to exit %.0f ms; empty-queue run %.0f ms",
+                 + "pilot overhead %.2f ms/job; CPU per job: pilot %.2f ms, server %.2f ms; "
+                 + "pilot peak RSS %.1f MB (anonymous %.1f MB); last report to exit %.0f ms; empty-queue run %.0f ms",
                  withLogs ? "log tarball stored" : "no log storage", jobCount, pilot.seconds, Double(jobCount) / pilot.seconds,
-                 perJob * 1000, spawn * 1000, (perJob - spawn) * 1000, Double(pilot.maxRSS) / 1e6, Double(pilot.anonymous) / 1e6, exitAfter * 1000, idle * 1000))
+                 perJob * 1000, spawn.seconds * 1000, (perJob - spawn.seconds) * 1000, pilotCPU * 1000, serverCPU * 1000,
+                 Double(pilot.maxRSS) / 1e6, Double(pilot.anonymous) / 1e6, exitAfter * 1000, idle * 1000))
 }
 
-try FileManager.default.createDirectory(atPath: directoryForRun, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: directoryForRun) }
-let spawn = try spawnCost(samples: 500)
-try run(withLogs: false, spawn: spawn)
-try run(withLogs: true, spawn: spawn)
+runBenchmark("panda-pilot-bench") {
+    try FileManager.default.createDirectory(atPath: directoryForRun, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directoryForRun) }
+    let spawn = try spawnCost(samples: spawnSamples)
+    try run(withLogs: false, spawn: spawn)
+    try run(withLogs: true, spawn: spawn)
+}

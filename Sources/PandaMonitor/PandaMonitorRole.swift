@@ -1,10 +1,14 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import PandaClient
 import PandaConfig
 import PandaCore
+import PandaListener
 import PandaSystem
 import ServiceLifecycle
 
@@ -36,6 +40,13 @@ public struct PandaMonitorRole {
                 would read every job with the monitor's credential. Set monitor.auth: token, or listen on 127.0.0.1
                 """)
         }
+        guard monitor.auth == .none || monitor.servedOverTLS || monitor.listen.isLoopback else {
+            throw MonitorStartError("""
+                monitor.listen \(monitor.listen) is not a loopback address and serves plain HTTP, but monitor.auth is token: \
+                users' tokens would cross the network in clear. Set monitor.tls (a certificate and key), or listen on \
+                127.0.0.1 behind a reverse proxy that serves HTTPS and set monitor.proxy_tls: true
+                """)
+        }
         guard monitor.auth == .token || token != nil else {
             throw MonitorStartError("monitor.auth is none, so the monitor needs monitor.credential (a token file with the read scope)")
         }
@@ -45,16 +56,19 @@ public struct PandaMonitorRole {
                               retry: RetryPolicy(rounds: 1))
         let settings = MonitorSettings(pageSize: monitor.pageSize, queues: configuration.queues, logs: JobLogReader(endpoints: configuration.storageEndpoints.map(\.url.string)))
         let router = Router(context: BasicRequestContext.self)
-        MonitorRoutes(api: api, auth: monitor.auth, settings: settings).register(on: router)
+        MonitorRoutes(api: api, auth: monitor.auth, settings: settings, secureCookie: monitor.servedOverTLS).register(on: router)
         let systemd = SystemdNotifier()
         let logger = self.logger
         let listen = monitor.listen
+        let scheme = monitor.tls == nil ? "http" : "https"
+        let limit = ProtectedListener.limit(monitor.connections, setting: "monitor.connections", logger: logger)
         let app = Application(
             router: router,
+            server: try Self.httpServer(tls: monitor.tls, http: ProtectedListener.http(monitor.connections, limit: limit, logger: logger)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda-monitor/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 let address = channel.localAddress?.description ?? listen.description
-                logger.notice("panda monitor \(PandaVersion.current) on http://\(listen.host):\(channel.localAddress?.port ?? listen.port)/ (\(address)), reading \(monitor.server.map(\.string).joined(separator: ", "))")
+                logger.notice("panda monitor \(PandaVersion.current) on \(scheme)://\(listen.host):\(channel.localAddress?.port ?? listen.port)/ (\(address)), reading \(monitor.server.map(\.string).joined(separator: ", "))")
                 _ = systemd.ready()
             },
             logger: logger)
@@ -64,6 +78,22 @@ public struct PandaMonitorRole {
         } catch let error as IOError where error.description.hasPrefix("bind(") {
             // NIO says only "bind(descriptor:ptr:bytes:): Address already in use".
             throw ListenFailure(address: listen.description, setting: "monitor.listen", errno: error.errnoCode)
+        }
+    }
+}
+
+extension PandaMonitorRole {
+    /// HTTP/1.1, inside TLS when `monitor.tls` names a certificate (as the server's listener).
+    static func httpServer(tls: TLSFiles?, http: HTTPServerBuilder) throws -> HTTPServerBuilder {
+        guard let tls else { return http }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.cert).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+            var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            settings.minimumTLSVersion = tls.minVersion == .tls13 ? .tlsv13 : .tlsv12
+            return try .tls(http, tlsConfiguration: settings)
+        } catch {
+            throw MonitorStartError("cannot load monitor.tls certificate \(tls.cert) or key \(tls.key): \(error)")
         }
     }
 }

@@ -23,23 +23,46 @@ final class PilotLog: Sendable {
         jobFile.withLock { $0?.write(data) }
     }
 
-    /// Starts copying lines to `path`; nil stops.
+    /// Starts copying lines to `path` (a new file of the pilot's, 0600, in
+    /// the job's own pilot directory); nil stops. One open: Foundation's
+    /// createFile writes a temporary file and renames it.
     func follow(jobLog path: String?) {
         jobFile.withLock { file in
             try? file?.close()
             file = nil
-            guard let path, FileManager.default.createFile(atPath: path, contents: nil) else { return }
-            file = FileHandle(forWritingAtPath: path)
+            guard let path else { return }
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { return }
+            file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
     }
 
-    private static func timestamp() -> String {
+    /// RFC 3339 in UTC with milliseconds, written digit by digit: the
+    /// pilot logs a few lines per job, and `String(format:)` was a visible
+    /// part of a trivial job's cost.
+    static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        digits(Int(now.tv_nsec / 1_000_000), 3); bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -7,6 +7,7 @@ import NIOCore
 import NIOSSL
 import PandaConfig
 import PandaCore
+import PandaListener
 import PandaStore
 import PandaSystem
 import ServiceLifecycle
@@ -56,6 +57,12 @@ public struct PandaServerRole {
         } catch {
             throw ServerStartError("cannot read the token deny list from \(server.database): \(error)")
         }
+        // The statuses operators set hold from the first request on.
+        do {
+            try await QueueStatusService.load(into: live, from: store)
+        } catch {
+            throw ServerStartError("cannot read the queue statuses from \(server.database): \(error)")
+        }
         let router = Router(context: PandaRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(metrics: metrics))
         router.add(middleware: AuthMiddleware(tokens: tokens))
@@ -65,7 +72,7 @@ public struct PandaServerRole {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: try httpServer(connections: connectionLimit()),
+            server: try httpServer(tokens: tokens),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "panda/\(PandaVersion.current)"),
             onServerRunning: { channel in
                 logger.notice("panda server \(PandaVersion.current) listening on \(channel.localAddress?.description ?? listen.description)")
@@ -81,6 +88,7 @@ public struct PandaServerRole {
             StatsSamplerService(store: store, singletons: singletons, interval: server.statsInterval.duration, logger: logger),
             HealthService(store: store, health: health, metrics: metrics, systemd: systemd),
             RevocationService(store: store, tokens: tokens, logger: logger, since: revokedUpTo),
+            QueueStatusService(store: store, live: live, logger: logger),
             app,
         ]
         if let reloadPath {
@@ -98,32 +106,11 @@ public struct PandaServerRole {
         }
     }
 
-    /// The connection limit in force: the configured one, but always below
-    /// the open-file limit (raised to its hard limit first), so the server
-    /// keeps descriptors for its database, its logs and `/healthz`.
-    private func connectionLimit() -> ConnectionLimit {
-        let files = OpenFileLimit.raiseToHard()
-        let configured = configuration.server.connections.maxConnections
-        let room = Int(min(files, UInt64(Int.max))) - 64
-        let maximum = max(1, min(configured, room))
-        if maximum < configured {
-            logger.warning("server.connections.max \(configured) is above what \(files) open files allow; using \(maximum)")
-        }
-        return ConnectionLimit(maximum: maximum, logger: logger)
-    }
-
-    private func httpServer(connections: ConnectionLimit) throws -> HTTPServerBuilder {
+    private func httpServer(tokens: VerifiedTokens) throws -> HTTPServerBuilder {
         let listener = configuration.server.connections
-        let timeouts = RequestTimeoutHandler.Timeouts(
-            header: .milliseconds(Int64(listener.headerTimeout.milliseconds)),
-            body: .milliseconds(Int64(listener.bodyTimeout.milliseconds)),
-            idle: .milliseconds(Int64(listener.idleTimeout.milliseconds)))
-        let logger = self.logger
-        let http = HTTPServerBuilder { responder in
-            LimitedChildChannel(
-                base: HTTP1Channel(responder: responder, configuration: .init(
-                    additionalChannelHandlers: [RequestTimeoutHandler(timeouts: timeouts, logger: logger)])),
-                limit: connections)
+        let limit = ProtectedListener.limit(listener, setting: "server.connections", logger: logger)
+        let http = ProtectedListener.http(listener, limit: limit, logger: logger) { fields in
+            Self.isPilot(fields, tokens: tokens)
         }
         guard let tls = configuration.server.tls else { return http }
         do {
@@ -135,6 +122,18 @@ public struct PandaServerRole {
         } catch {
             throw ServerStartError("cannot load TLS certificate \(tls.cert) or key \(tls.key): \(error)")
         }
+    }
+}
+
+extension PandaServerRole {
+    /// Whether a request carries a valid pilot (or factory) token: what a
+    /// connection in the listener's reserve must show to be served. The
+    /// routes check the token again, with what it may do.
+    static func isPilot(_ fields: HTTPFields, tokens: VerifiedTokens) -> Bool {
+        guard let header = fields[.authorization], header.hasPrefix("Bearer "), header.utf8.count < 8_192 else { return false }
+        let token = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
+        guard let claims = try? tokens.claims(for: token) else { return false }
+        return claims.scope == .pilot || claims.scope == .factory
     }
 }
 

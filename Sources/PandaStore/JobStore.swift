@@ -12,7 +12,7 @@ import PandaCore
 /// Every method that changes something returns only once the change is
 /// durable: acknowledged means it survives kill -9 and power loss. Failures
 /// of the database itself are thrown as `StoreError.database`.
-public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore, StatsStore, Sendable {
+public protocol JobStore: TaskStore, CatalogueStore, TokenStore, BoundLeaseStore, StatsStore, QueueStatusStore, Sendable {
     /// Stores brokered jobs as `activated`. With a key used before (a retry
     /// after a lost answer), stores nothing and returns the first call's jobs.
     func submit(_ jobs: [NewJob], key: RequestKey?, now: Double) async throws -> [SubmittedJob]

@@ -11,7 +11,8 @@ struct MonitorCommand: AsyncParsableCommand {
         abstract: "Run the panda monitor: the web dashboard (HTML, and JSON for scripts) over the server's read API.",
         discussion: """
             Reads the monitor section: listen (loopback by default), server, credential (a token file with the read scope, \
-            needed with auth: none) and auth (none, or token: each user pastes their own token once). Pages: /, /jobs, \
+            needed with auth: none), auth (none, or token: each user pastes their own token once), tls (serve HTTPS) and \
+            proxy_tls (a TLS reverse proxy serves it); with auth: token beyond loopback it needs tls or proxy_tls. Pages: /, /jobs, \
             /jobs/ID, /errors, /queues, /queues/NAME, /tasks, /tasks/ID, /pilots, /users/NAME, /datasets/NAME; each also \
             answers JSON with Accept: application/json or ?format=json. Under systemd it reports READY=1 once listening.
             """)

@@ -17,7 +17,7 @@ struct Panda: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, ServerCommand.self, FactoryCommand.self, PilotCommand.self, MonitorCommand.self,
             SubmitCommand.self, WatchCommand.self, TasksCommand.self, JobsCommand.self, ShowCommand.self, KillCommand.self,
-            RetryCommand.self, LogsCommand.self, DatasetCommand.self,
+            RetryCommand.self, LogsCommand.self, DatasetCommand.self, QueueCommand.self,
             TokenCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ])
 }

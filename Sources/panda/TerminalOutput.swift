@@ -19,10 +19,22 @@ func printError(_ line: String) {
     FileHandle.standardError.write(Data((TerminalText.escapedKeepingLines(line) + "\n").utf8))
 }
 
-/// A file's bytes (a payload's stdout) on standard output: as they are into
-/// a pipe or file, escaped like everything else on a terminal, since the
-/// payload that wrote them may belong to another user.
-func writeFile(_ data: Data) {
-    guard isatty(STDOUT_FILENO) == 1 else { return FileHandle.standardOutput.write(data) }
-    FileHandle.standardOutput.write(Data(TerminalText.escapedKeepingLines(String(decoding: data, as: UTF8.self)).utf8))
+/// A file (a payload's stdout) on the terminal, escaped like everything
+/// else, since the payload that wrote it may belong to another user. Read
+/// in chunks that end at a line break, so a character is never cut in two.
+func writeEscaped(file path: String) {
+    guard let input = FileHandle(forReadingAtPath: path) else { return }
+    defer { try? input.close() }
+    var pending = Data()
+    while true {
+        let chunk = input.readData(ofLength: 65_536)
+        pending.append(chunk)
+        let end = chunk.isEmpty ? pending.endIndex : (pending.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? pending.startIndex)
+        if end > pending.startIndex || chunk.isEmpty {
+            let text = String(decoding: pending[pending.startIndex..<end], as: UTF8.self)
+            FileHandle.standardOutput.write(Data(TerminalText.escapedKeepingLines(text).utf8))
+            pending = Data(pending[end...])
+        }
+        if chunk.isEmpty { return }
+    }
 }

@@ -52,6 +52,7 @@ struct ConfigCommandTests {
         let cases: [(monitor: String, expected: String)] = [
             ("{ listen: 0.0.0.0:25880, credential: \(token) }", "monitor.listen: listening on 0.0.0.0 with monitor.auth: none"),
             ("{ listen: 127.0.0.1:25880 }", "monitor.auth: monitor.auth is none, so panda monitor needs monitor.credential"),
+            ("{ listen: 0.0.0.0:25880, auth: token }", "monitor.listen: listening on 0.0.0.0 in plain HTTP with monitor.auth: token"),
             ("{ listen: 127.0.0.1:25880, credential: \(token) }", "monitor.credential: the credential \(token) has mode 644"),
         ]
         for (monitor, expected) in cases {

@@ -11,9 +11,28 @@ import Foundation
 final class RawConnection {
     let descriptor: Int32
 
-    init(port: Int) throws {
+    /// `source` binds the local end to another loopback address (any of
+    /// 127/8), so one test can be several clients; `buffers` shrinks the
+    /// socket's kernel buffers, so a client that does not read backs up fast.
+    init(port: Int, source: String? = nil, buffers: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerProcessError("socket: errno \(errno)") }
+        if var size = buffers {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(descriptor)
+                throw ServerProcessError("bind \(source): errno \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -33,6 +52,27 @@ final class RawConnection {
         let bytes = Array(text.utf8)
         let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == bytes.count else { throw ServerProcessError("send: errno \(errno)") }
+    }
+
+    /// Sends without waiting: how many bytes the kernel took (0 when its
+    /// buffers are full), or nil once the connection is gone.
+    func sendWithoutWaiting(_ bytes: [UInt8]) -> Int? {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        if sent >= 0 { return sent }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : nil
+    }
+
+    /// Whether the server has closed (or reset) the connection, found out
+    /// without reading anything from it: a client that never reads.
+    func closedByPeer(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let peerClosedWriting: Int16 = 0x2000   // POLLRDHUP, which Glibc's module map leaves out (_GNU_SOURCE)
+            var poller = pollfd(fd: descriptor, events: peerClosedWriting, revents: 0)
+            let ready = poll(&poller, 1, 200)
+            if ready > 0 && poller.revents & (peerClosedWriting | Int16(POLLHUP) | Int16(POLLERR)) != 0 { return true }
+        }
+        return false
     }
 
     enum Outcome: Equatable {

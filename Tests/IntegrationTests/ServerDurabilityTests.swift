@@ -50,16 +50,18 @@ struct ServerDurabilityTests {
                 }
             }
         }
-        // Kill once the server has acknowledged plenty, however loaded the
-        // machine running the tests is.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while acknowledged.count < 300, ContinuousClock.now < deadline {
+        // Kill once the server has acknowledged plenty: a bound on progress,
+        // not on time, so a loaded machine only makes the wait longer (the
+        // deadline is there to end a server that stopped answering at all).
+        let plenty = 300
+        let deadline = ContinuousClock.now + .seconds(900)
+        while acknowledged.count < plenty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         server.kill9()
         await clients.value
         let expected = acknowledged.snapshot()
-        #expect(expected.count > 100, "the clients should have been acknowledged many jobs before the kill")
+        #expect(expected.count >= plenty, "the clients should have been acknowledged \(plenty) jobs before the kill")
 
         try server.start()
         let reader = try server.token("monitor", scope: "read")

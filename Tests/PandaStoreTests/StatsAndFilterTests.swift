@@ -199,6 +199,11 @@ struct StatsAndFilterTests {
         } else if query == "pilots" {
             // Unfiltered: the newest pilots by walking the time index, stopped by LIMIT.
             #expect(try await fullScans(fixture.sqlite, sql).allSatisfy { $0.hasPrefix("SCAN p USING INDEX factory_pilot_records_time") })
+        } else if query.hasPrefix("errors") {
+            // The sampler's inbox (the attempts ended since its last fold, emptied
+            // each minute) is read whole, as the sampler reads it; nothing else is.
+            #expect(!sql.isEmpty)
+            #expect(try await fullScans(fixture.sqlite, sql).allSatisfy { $0.hasPrefix("SCAN stats_attempt_ends") })
         } else {
             #expect(!sql.isEmpty)
             #expect(try await fullScans(fixture.sqlite, sql) == [])

@@ -37,6 +37,10 @@ struct CrossChecks {
             report(["monitor.listen", "monitor.auth"], "listening on \(monitor.listen.host) with monitor.auth: none lets anyone who reaches it "
                    + "read every job with the monitor's credential; set monitor.auth: token, or listen on 127.0.0.1")
         }
+        if !monitor.listen.isLoopback, monitor.auth == .token, !monitor.servedOverTLS {
+            report(["monitor.listen", "monitor.auth"], "listening on \(monitor.listen.host) in plain HTTP with monitor.auth: token sends users' "
+                   + "tokens across the network in clear; set monitor.tls, or listen on 127.0.0.1 behind an HTTPS proxy with monitor.proxy_tls: true")
+        }
     }
 
     /// The password file belongs to a PostgreSQL database, and must exist and

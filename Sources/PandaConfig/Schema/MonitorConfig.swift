@@ -15,11 +15,22 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
     /// Who may look: `none` (everyone who reaches the listener sees what the
     /// credential sees) or `token` (each user pastes their own token once).
     public var auth: MonitorAuth
+    /// The listener's protections, as the server's (`server.connections`),
+    /// without a pilot reserve.
+    public var connections: ListenerConfig
+    /// Serve the dashboard over HTTPS with this certificate (as `server.tls`).
+    public var tls: TLSFiles?
+    /// A reverse proxy in front serves the dashboard over HTTPS: the sign-in
+    /// cookie is marked `Secure` although this listener speaks plain HTTP.
+    public var proxyTLS: Bool
 
     enum CodingKeys: String, CodingKey {
-        case listen, server, credential, auth
-        case pageSize = "page_size"
+        case listen, server, credential, auth, connections, tls
+        case pageSize = "page_size", proxyTLS = "proxy_tls"
     }
+
+    /// Whether browsers reach the dashboard over HTTPS (its own or a proxy's).
+    public var servedOverTLS: Bool { tls != nil || proxyTLS }
 
     public static let defaultPort = 25880
 
@@ -30,6 +41,10 @@ public struct MonitorConfig: Sendable, Codable, Equatable {
         credential = r.path("credential")
         pageSize = r.value("page_size", default: 100, in: 10...1000)
         auth = r.value("auth", default: .none)
+        connections = ListenerConfig(reading: r.section("connections"), reservesForPilots: false)
+        tls = r.has("tls") ? TLSFiles(reading: r.section("tls")) : nil
+        r.accept("tls")
+        proxyTLS = r.value("proxy_tls", default: false)
         r.finish()
     }
 }

@@ -144,12 +144,19 @@ public struct RequestLimits: Sendable, Codable, Equatable {
     public var listItems: Int
     /// Pilot records in one `factory/report_pilots`; more are refused with 413.
     public var pilotsPerReport: Int
+    /// Jobs one user may create a minute (`job/submit` and `task/submit`
+    /// together); past it 429 with Retry-After. A minute's worth may come at once.
+    public var jobsPerMinute: Int
+    /// Jobs all requests together may be making in memory at once (split,
+    /// brokered, not yet stored); past it 429. At least `jobs_per_task` and
+    /// `jobs_per_request`, so the largest allowed request always fits.
+    public var jobsInCreation: Int
 
     enum CodingKeys: String, CodingKey {
         case requestBody = "request_body", jobsPerRequest = "jobs_per_request", jobsPerTask = "jobs_per_task", inFlight = "in_flight"
         case filesPerRequest = "files_per_request", filesPerJob = "files_per_job", replicasPerFile = "replicas_per_file"
         case commandBytes = "command_bytes", taskCommandBytes = "task_command_bytes", textBytes = "text_bytes", listItems = "list_items"
-        case pilotsPerReport = "pilots_per_report"
+        case pilotsPerReport = "pilots_per_report", jobsPerMinute = "jobs_per_minute", jobsInCreation = "jobs_in_creation"
     }
 
     /// The bounds every job and task is checked against before anything is made for it.
@@ -172,6 +179,9 @@ public struct RequestLimits: Sendable, Codable, Equatable {
         textBytes = r.value("text_bytes", default: ByteCount(bytes: 4096), in: ByteCount(bytes: 256)...(.mebibytes(1)))
         listItems = r.value("list_items", default: 1000, in: 1...1_000_000)
         pilotsPerReport = r.value("pilots_per_report", default: 10_000, in: 1...1_000_000)
+        jobsPerMinute = r.value("jobs_per_minute", default: 200_000, in: 1...100_000_000)
+        let largest = max(jobsPerTask, jobsPerRequest)
+        jobsInCreation = r.value("jobs_in_creation", default: max(400_000, largest), in: largest...100_000_000)
         r.finish()
     }
 }

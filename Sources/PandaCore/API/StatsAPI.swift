@@ -29,7 +29,10 @@ public enum HistoryResolution: String, Sendable, Codable, CaseIterable {
 }
 
 /// One queue (or `*`, every queue) at one time: jobs in each live state then,
-/// and attempts that ended during the step before it.
+/// and attempts that ended during the step before it. `running` also counts
+/// the jobs a pilot ran that ended since the previous sample (so jobs shorter
+/// than the sampling interval show), and an hourly sample's is the most of
+/// its hour's samples.
 public struct HistorySample: Sendable, Codable, Equatable {
     public var at: Int64
     public var queue: String

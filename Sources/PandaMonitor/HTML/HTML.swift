@@ -60,3 +60,11 @@ extension Array where Element == HTML {
         HTML(trusted: map(\.markup).joined(separator: separator.markup))
     }
 }
+
+extension Optional {
+    /// Markup made from the value when there is one, nothing otherwise:
+    /// `\(next.html { "<p>\(Layout.link($0, "next"))</p>" })`. Write this,
+    /// never `next.map { "<p>…</p>" } ?? ""`, whose closure Swift types as
+    /// `String`, so the whole element is escaped and shows as text.
+    func html(_ make: (Wrapped) -> HTML) -> HTML { map(make) ?? "" }
+}

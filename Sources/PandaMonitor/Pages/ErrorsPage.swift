@@ -30,7 +30,9 @@ enum ErrorsPage: MonitorPage {
         let failed = Dictionary(stats.hours.map { ($0.hour, $0.failed) }, uniquingKeysWith: +)
         let finished = Dictionary(stats.hours.map { ($0.hour, $0.finished) }, uniquingKeysWith: +)
         // Finished first, so both wear the overview's colours (green, red).
-        let chart = ChartData(title: "Finished and failed (or cancelled) attempts per hour", series: [
+        let chart = ChartData(title: "Attempts finished and failed (or cancelled) per hour; each bar leads to its hour's errors",
+                              kind: .bars, step: step, unit: "attempts per hour",
+                              filters: Dictionary(uniqueKeysWithValues: pairs.filter { ["queue", "owner", "task"].contains($0.0) }), series: [
             .init(name: "finished", points: hours.map { .init(t: $0, v: finished[$0] ?? 0) }),
             .init(name: "failed or cancelled", points: hours.map { .init(t: $0, v: failed[$0] ?? 0) }),
         ])

@@ -96,7 +96,7 @@ enum JobPage: MonitorPage {
             <h2>Files</h2>
             \(inputs.isEmpty && outputs.isEmpty ? "<p>No files.</p>" : Layout.table(["kind", "file", "size", "checksum", "where"], inputs + outputs, id: "files"))
             <h2>Log</h2>
-            \(model.logProblem.map { "<p>\($0)</p>" } ?? "")\(logs)
+            \(model.logProblem.html { "<p>\($0)</p>" })\(logs)
             """
         return ("Job \(status.id)", body)
     }

@@ -41,7 +41,7 @@ enum JobsPage: MonitorPage {
             <p>\(model.filters.isEmpty ? "All jobs, newest first." : active)</p>
             <div class="facets">\(facets(model))</div>
             \(table(model.jobs))
-            \(model.next.map { "<p>\(Layout.link($0, "next page →", attributes: " rel=\"next\""))</p>" } ?? "")
+            \(model.next.html { "<p>\(Layout.link($0, "next page →", attributes: " rel=\"next\""))</p>" })
             """
         return ("Jobs", body)
     }

@@ -62,9 +62,9 @@ enum OverviewPage: MonitorPage {
             .prefix(runningQueues).map(\.queue)
         let until = Int64(request.now)
         var charts = [
-            ChartData.from(try await day, title: "Finished and failed per hour, last 24 h",
+            ChartData.from(try await day, title: "Attempts finished and failed per hour, last 24 h", kind: .bars, unit: "attempts per hour",
                            fields: [("finished", \.finished), ("failed", \.failed)], until: until),
-            ChartData.from(try await week, title: "Finished and failed per hour, last 7 days",
+            ChartData.from(try await week, title: "Attempts finished and failed per hour, last 7 days", kind: .bars, unit: "attempts per hour",
                            fields: [("finished", \.finished), ("failed", \.failed)], until: until),
         ]
         // The busiest queues' histories, asked for all at once.
@@ -83,7 +83,8 @@ enum OverviewPage: MonitorPage {
                 guard let reply = replies[windowIndex * busiest.count + queueIndex] else { continue }
                 series += ChartData.from(reply, title: "", fields: [(queue, \.running)], until: until).series
             }
-            charts.append(ChartData(title: "Running per queue (the \(busiest.count) busiest), last \(label)", series: series))
+            charts.append(ChartData(title: "Jobs running per queue (the \(busiest.count) busiest; the most in each hour, short jobs included), last \(label)",
+                                    unit: "jobs running", series: series))
         }
         let liveness = try await live
         let reports = await factories

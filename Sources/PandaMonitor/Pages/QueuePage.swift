@@ -14,9 +14,11 @@ enum QueuePage: MonitorPage {
         /// The queue's failure rate over its nodes, in percent.
         var failureRate: Double
         var pilots: [QueuePilots]
+        /// The status in force and who set it (nil when the server would not say).
+        var status: QueueStatusView?
 
         enum CodingKeys: String, CodingKey {
-            case queue, counts, charts, nodes, pilots
+            case queue, counts, charts, nodes, pilots, status
             case failureRate = "failure_rate"
         }
     }
@@ -42,10 +44,10 @@ enum QueuePage: MonitorPage {
         async let week = api.history([("resolution", "hour"), ("since", "7d"), ("queue", queue)])
         async let nodeStats = api.nodeStats(queue: queue)
         async let reports = try? api.pilotReports()
+        async let statuses = try? api.queueStatuses()
         let until = Int64(request.now)
-        let fields: [(String, KeyPath<HistorySample, Int>)] = [
-            ("activated", \.activated), ("running", \.running), ("finished", \.finished), ("failed", \.failed),
-        ]
+        let levels: [(String, KeyPath<HistorySample, Int>)] = [("activated", \.activated), ("running", \.running)]
+        let ended: [(String, KeyPath<HistorySample, Int>)] = [("finished", \.finished), ("failed", \.failed)]
         let nodes = try await nodeStats.nodes
         let finished = nodes.reduce(0) { $0 + $1.finished }, failed = nodes.reduce(0) { $0 + $1.failed }
         let average = finished + failed == 0 ? 0 : Double(failed) * 100 / Double(finished + failed)
@@ -57,11 +59,18 @@ enum QueuePage: MonitorPage {
         return Model(
             queue: queue, counts: try await summary.queues[queue] ?? [:],
             charts: [
-                ChartData.from(try await day, title: "\(queue), last 24 h (per hour)", fields: fields, until: until),
-                ChartData.from(try await week, title: "\(queue), last 7 days (per hour)", fields: fields, until: until),
+                ChartData.from(try await day, title: "\(queue): attempts finished and failed per hour, last 24 h", kind: .bars,
+                               unit: "attempts per hour", filters: ["queue": queue], fields: ended, until: until),
+                ChartData.from(try await day, title: "\(queue): jobs activated and running (the most in each hour), last 24 h",
+                               fields: levels, until: until),
+                ChartData.from(try await week, title: "\(queue): attempts finished and failed per hour, last 7 days", kind: .bars,
+                               unit: "attempts per hour", filters: ["queue": queue], fields: ended, until: until),
+                ChartData.from(try await week, title: "\(queue): jobs activated and running (the most in each hour), last 7 days",
+                               fields: levels, until: until),
             ],
             nodes: rated, failureRate: average,
-            pilots: await reports?.factories.flatMap { $0.queues.filter { $0.queue == queue } } ?? [])
+            pilots: await reports?.factories.flatMap { $0.queues.filter { $0.queue == queue } } ?? [],
+            status: await statuses?.queues.first { $0.queue == queue })
     }
 
     static func render(_ model: Model, _ request: PageRequest) -> (title: String, body: HTML) {
@@ -78,7 +87,16 @@ enum QueuePage: MonitorPage {
         let pilots = model.pilots.map { p -> HTML in
             "<tr><td>\(p.batchSystem.rawValue)</td><td class=\"n\">\(p.queued)</td><td class=\"n\">\(p.running)</td><td class=\"n\">\(p.held)</td><td class=\"n\">\(p.finished)</td><td class=\"n\">\(p.failed)</td></tr>"
         }
+        let status: HTML = model.status.html { view in
+            let setBy: HTML = view.setBy.html { "set by \($0) at \(Format.time(view.setAt)); " }
+            return """
+                <p id="status">Status: <strong class="status-\(view.status.rawValue)">\(view.status.rawValue)</strong> \
+                (\(setBy)the configuration says \(view.configured.rawValue)). \
+                Drain it with <code>panda queue drain \(model.queue)</code>, bring it back with <code>panda queue online \(model.queue)</code> (admin token).</p>
+                """
+        }
         let body: HTML = """
+            \(status)
             <h2>Jobs now</h2>
             \(Layout.table(states, ["<tr>\(counts)</tr>"], id: "counts"))
             <p>\(Layout.link(Link.errors([("queue", model.queue)]), "Errors of this queue")) · \(Layout.link(Link.jobs(["queue": model.queue]), "its jobs"))</p>

@@ -2,7 +2,8 @@ import Foundation
 import PandaClient
 import PandaCore
 
-/// `/queues`: one row per queue — status and limits (from the monitor's
+/// `/queues`: one row per queue — status (the server's: an operator's
+/// `panda queue drain` shows at once), limits (from the monitor's
 /// configuration), pilots queued and running (the factories' reports), jobs
 /// activated and running now, finished and failed in the last 24 h.
 enum QueuesPage: MonitorPage {
@@ -35,7 +36,9 @@ enum QueuesPage: MonitorPage {
         async let summary = request.api.summary()
         async let day = request.api.history([("resolution", "hour"), ("since", "24h"), ("by_queue", "true"), ("sum", "true")])
         async let reports = try? request.api.pilotReports()
+        async let statusList = try? request.api.queueStatuses()
         let counts = try await summary
+        let statuses = Dictionary((await statusList)?.queues.map { ($0.queue, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         var ended: [String: (finished: Int, failed: Int)] = [:]
         for sample in try await day.samples {
             var entry = ended[sample.queue] ?? (0, 0)
@@ -56,7 +59,7 @@ enum QueuesPage: MonitorPage {
         let names = Set(counts.queues.keys).union(configured.keys).union(ended.keys).union(pilots.keys).subtracting([""]).sorted()
         return Model(queues: names.map { name in
             let config = configured[name]
-            return Row(queue: name, status: config?.status.rawValue, maxCores: config?.corecount, maxMemory: config?.maxrss.description,
+            return Row(queue: name, status: statuses[name]?.status.rawValue ?? config?.status.rawValue, maxCores: config?.corecount, maxMemory: config?.maxrss.description,
                        pilotsQueued: pilots[name]?.queued, pilotsRunning: pilots[name]?.running,
                        activated: counts.queues[name]?["activated"] ?? 0, running: counts.queues[name]?["running"] ?? 0,
                        finished24h: ended[name]?.finished ?? 0, failed24h: ended[name]?.failed ?? 0)
@@ -66,7 +69,7 @@ enum QueuesPage: MonitorPage {
     static func render(_ model: Model, _ request: PageRequest) -> (title: String, body: HTML) {
         let rows = model.queues.map { row -> HTML in
             """
-            <tr data-queue="\(row.queue)"><td>\(Layout.link(Link.queue(row.queue), row.queue))</td><td>\(row.status ?? "—")</td>\
+            <tr data-queue="\(row.queue)"><td>\(Layout.link(Link.queue(row.queue), row.queue))</td><td class="status-\(row.status ?? "")">\(row.status ?? "—")</td>\
             <td class="n">\(row.maxCores.map(String.init) ?? "—")</td><td>\(row.maxMemory ?? "—")</td>\
             <td class="n">\(row.pilotsQueued.map(String.init) ?? "—")</td><td class="n">\(row.pilotsRunning.map(String.init) ?? "—")</td>\
             <td class="n">\(Layout.count(row.activated, ["queue": row.queue, "state": "activated"]))</td>\

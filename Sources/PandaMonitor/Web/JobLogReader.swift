@@ -15,6 +15,9 @@ actor JobLogReader {
     static let maxTarball: Int64 = 64 << 20
     /// The end of each file shown inline.
     static let shownBytes = 64 << 10
+    /// Inflated bytes read for one page view at most: a tarball of a few MB
+    /// of compressed zeros would otherwise cost gigabytes and seconds.
+    static let maxInflated: Int64 = 256 << 20
     static let cached = 32
 
     private let storage = StorageAccess(settings: HTTPSettings(timeout: .seconds(20)))
@@ -68,17 +71,15 @@ actor JobLogReader {
         } catch let error as StorageError {
             throw LogError("cannot fetch \(log.url): \(error)")
         }
-        let entries: [TarGzReader.Entry]
+        let tails: [TarGzReader.Tail]
         do {
-            entries = try TarGzReader.extract(tarball, into: scratch + "/x")
+            tails = try TarGzReader.tails(of: tarball, keeping: Self.shownBytes, limit: Self.maxInflated)
         } catch {
-            throw LogError("\(log.lfn): \(error)")
+            throw LogError("\(log.lfn): \(error); use panda logs \(job)")
         }
-        let files = entries.map { entry -> LogFile in
-            let data = FileManager.default.contents(atPath: scratch + "/x/" + entry.name) ?? Data()
-            let tail = data.suffix(Self.shownBytes)
-            return LogFile(name: entry.name, size: entry.size, truncated: data.count > tail.count,
-                           text: String(decoding: tail, as: UTF8.self))
+        let files = tails.map { tail -> LogFile in
+            LogFile(name: tail.entry.name, size: tail.entry.size, truncated: tail.entry.size > Int64(tail.bytes.count),
+                    text: String(decoding: tail.bytes, as: UTF8.self))
         }.sorted { Self.rank($0.name) < Self.rank($1.name) }
         cache[job] = files
         order.append(job)

@@ -11,6 +11,8 @@ struct MonitorRoutes: Sendable {
     let api: PandaClient
     let auth: MonitorAuth
     let settings: MonitorSettings
+    /// Browsers reach the monitor over HTTPS: its cookies say `Secure`.
+    var secureCookie = false
 
     func register(on router: Router<BasicRequestContext>) {
         page(router, "/", OverviewPage.self)
@@ -24,11 +26,17 @@ struct MonitorRoutes: Sendable {
         page(router, "/pilots", PilotsPage.self)
         page(router, "/users/:id", UserPage.self)
         page(router, "/datasets/:id", DatasetPage.self)
-        router.get("/login") { _, _ in Self.html(Self.loginPage(problem: nil), status: .ok) }
+        router.get("/login") { request, _ in Self.formPage(request, secure: secureCookie) { Self.loginPage(problem: nil, form: $0) } }
         router.post("/login") { request, _ in try await login(request) }
-        router.get("/logout") { _, _ in
+        // Signing out changes the viewer's state too, so it is a form like signing in.
+        router.get("/logout") { request, _ in Self.formPage(request, secure: secureCookie) { Self.logoutPage(form: $0) } }
+        router.post("/logout") { request, _ in
+            let fields = FormGuard.fields(String(buffer: try await request.body.collect(upTo: 4_096)))
+            if let refusal = FormGuard.refusal(of: request, fields: fields) {
+                return Self.html(Self.refusedPage(refusal), status: .forbidden)
+            }
             var response = Self.redirect("/login")
-            response.headers[.setCookie] = Viewer.clearCookie
+            response.headers[.setCookie] = Viewer.clearCookie(secure: secureCookie)
             return response
         }
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
@@ -82,25 +90,53 @@ struct MonitorRoutes: Sendable {
 
     private func login(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 16_384)
-        guard let token = Viewer.formToken(String(buffer: body)) else {
-            return Self.html(Self.loginPage(problem: "That is not a panda token."), status: .badRequest)
+        let fields = FormGuard.fields(String(buffer: body))
+        // Checked before the token is even looked at: a cross-site post must change nothing.
+        if let refusal = FormGuard.refusal(of: request, fields: fields) {
+            return Self.html(Self.refusedPage(refusal), status: .forbidden)
+        }
+        let form = FormGuard.token(of: request).value
+        guard let token = fields["token"].flatMap(Viewer.plausible) else {
+            return Self.html(Self.loginPage(problem: "That is not a panda token.", form: form), status: .badRequest)
         }
         do {
             _ = try await api.authorized(by: token).liveness()
         } catch {
-            return Self.html(Self.loginPage(problem: "The server refused this token: \(Self.problem(error).1)"), status: .unauthorized)
+            return Self.html(Self.loginPage(problem: "The server refused this token: \(Self.problem(error).1)", form: form), status: .unauthorized)
         }
         var response = Self.redirect("/")
-        response.headers[.setCookie] = Viewer.setCookie(token)
+        response.headers[.setCookie] = Viewer.setCookie(token, secure: secureCookie)
         return response
     }
 
-    static func loginPage(problem: String?) -> HTML {
+    /// A page holding a form: the viewer's form token goes in it, and in a
+    /// cookie when the viewer has none yet.
+    static func formPage(_ request: Request, secure: Bool, _ page: (String) -> HTML) -> Response {
+        let form = FormGuard.token(of: request)
+        var response = html(page(form.value), status: .ok)
+        if form.isNew { response.headers[.setCookie] = FormGuard.setCookie(form.value, secure: secure) }
+        return response
+    }
+
+    static func loginPage(problem: String?, form: String) -> HTML {
         Layout.page(title: "Sign in", refresh: nil, body: """
-            \(problem.map { "<p class=\"bad\">\($0)</p>" } ?? "")
+            \(problem.html { "<p class=\"bad\">\($0)</p>" })
             <p>Paste a panda token (from <code>panda token issue</code>, or your client's token file). It is kept in a cookie \
             this browser sends only to this monitor; you see what the token may see.</p>
-            <form method="post" action="/login"><textarea name="token" rows="4" cols="80" required></textarea><br><button>Sign in</button></form>
+            <form method="post" action="/login">\(FormGuard.hiddenField(form))<textarea name="token" rows="4" cols="80" required></textarea><br>\
+            <button>Sign in</button></form>
+            """)
+    }
+
+    static func logoutPage(form: String) -> HTML {
+        Layout.page(title: "Sign out", refresh: nil, body: """
+            <form method="post" action="/logout">\(FormGuard.hiddenField(form))<button>Sign out</button></form>
+            """)
+    }
+
+    static func refusedPage(_ reason: String) -> HTML {
+        Layout.page(title: "Refused", refresh: nil, body: """
+            <p class="bad" id="problem">This form was not accepted: \(reason). Open <a href="/login">the sign-in page</a> of this monitor.</p>
             """)
     }
 
@@ -113,7 +149,9 @@ struct MonitorRoutes: Sendable {
     static let securityHeaders: HTTPFields = [
         .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
         .xContentTypeOptions: "nosniff",
-        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        // same-origin, not no-referrer: under no-referrer a browser sends
+        // `Origin: null` with the monitor's own forms, which FormGuard refuses.
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
     ]
 
     static func html(_ page: HTML, status: HTTPResponse.Status) -> Response {

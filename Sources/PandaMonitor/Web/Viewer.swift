@@ -27,19 +27,12 @@ enum Viewer {
         return trimmed
     }
 
-    static func setCookie(_ token: String) -> String {
-        "\(cookie)=\(token); Path=/; Max-Age=\(cookieLifetime); HttpOnly; SameSite=Strict"
+    /// `secure` when browsers reach the monitor over HTTPS, so the token is never sent in clear.
+    static func setCookie(_ token: String, secure: Bool) -> String {
+        "\(cookie)=\(token); Path=/; Max-Age=\(cookieLifetime); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
-    static let clearCookie = "\(cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-
-    /// `token=...` from a form body.
-    static func formToken(_ body: String) -> String? {
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "token" else { continue }
-            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding.flatMap(plausible)
-        }
-        return nil
+    static func clearCookie(secure: Bool) -> String {
+        "\(cookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 }

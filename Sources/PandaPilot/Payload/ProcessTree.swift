@@ -21,6 +21,12 @@ enum ProcessTree {
     /// the scan and its kill; its children are found in the next round).
     /// Only called when no payload runs, so every descendant is a leftover.
     static func killDescendants(log: PilotLog) {
+        // Every descendant of a subreaper has a living ancestor that is its
+        // child, or is its child itself: with no child at all there is
+        // nothing to kill, which one system call says. Only then is the
+        // process table read, so an ordinary job does not cost a read of
+        // every /proc/PID/stat on the node (hundreds on a busy one).
+        guard hasChildren() else { return }
         let me = getpid()
         var killed = 0
         for _ in 0..<20 {
@@ -45,5 +51,15 @@ enum ProcessTree {
             }
         }
         if killed > 0 { log.info("killed \(killed) process(es) the payload left behind") }
+    }
+
+    /// Whether this process has a child, running or ended and not yet
+    /// reaped, whatever signal it reports its end with (__WALL). WNOWAIT
+    /// leaves an ended child's status where it is: a payload's waiting
+    /// thread may still be owed it.
+    static func hasChildren() -> Bool {
+        var info = siginfo_t()
+        let all: Int32 = 0x4000_0000  // __WALL
+        return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | all) == 0 || errno != ECHILD
     }
 }

@@ -49,6 +49,8 @@ public enum APIRoutes {
         Route(method: "GET", path: "/api/v1/stats/errors"),
         Route(method: "GET", path: "/api/v1/stats/nodes"),
         Route(method: "GET", path: "/api/v1/stats/liveness"),
+        Route(method: "POST", path: "/api/v1/queue/set_status"),
+        Route(method: "GET", path: "/api/v1/queues"),
         Route(method: "POST", path: "/server/panda/getJob"),
         Route(method: "POST", path: "/server/panda/updateJob"),
         Route(method: "GET", path: "/server/panda/queuedata"),
@@ -72,6 +74,8 @@ struct ServerContext: Sendable {
     let health: HealthState
     /// The bearer token verifier the auth middleware uses, for routes outside /api/.
     let tokens: VerifiedTokens
+    /// Per-user rate and server-wide budget of job creation.
+    let creation = JobCreationLimit()
     let dispatchReply = DispatchReply()
     let unmatchedBook = UnmatchedBook()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
@@ -96,6 +100,7 @@ struct ServerContext: Sendable {
         registerPilotCommandRoute(on: router)
         registerFactoryRoutes(on: router)
         registerStatsRoutes(on: router)
+        registerQueueRoutes(on: router)
         registerPandaCompatRoutes(on: router)
     }
 }

@@ -110,17 +110,26 @@ extension ServerContext {
         }
 
         let load = try await store.summary()
-        var generator = SystemRandomNumberGenerator()
-        var jobs: [NewJob] = []
-        jobs.reserveCapacity(submission.jobs.count)
-        for (index, spec) in specs.enumerated() {
+        let requestLimits = configuration.server.limits
+        return try await creation.making(specs.count, limits: requestLimits) {
+            var generator = SystemRandomNumberGenerator()
+            var jobs: [NewJob] = []
+            jobs.reserveCapacity(specs.count)
+            for (index, spec) in specs.enumerated() {
+                do {
+                    jobs.append(try brokered(spec, owner: owner, load: load, using: &generator))
+                } catch BrokerageError.noQueue(let reason) {
+                    throw APIError(.badRequest, "jobs[\(index)]: \(reason)")
+                }
+            }
+            try creation.charge(jobs.count, to: owner, limits: requestLimits)
             do {
-                jobs.append(try brokered(spec, owner: owner, load: load, using: &generator))
-            } catch .noQueue(let reason) {
-                throw APIError(.badRequest, "jobs[\(index)]: \(reason)")
+                return SubmitResult(jobs: try await store.submit(jobs, key: key, now: Self.now))
+            } catch {
+                creation.refund(jobs.count, to: owner, limits: requestLimits)
+                throw error
             }
         }
-        return SubmitResult(jobs: try await store.submit(jobs, key: key, now: Self.now))
     }
 
     /// The job at the queue brokerage chose, with the resources it will be matched on.

@@ -1,4 +1,5 @@
 import Hummingbird
+import PandaConfig
 import PandaCore
 import PandaStore
 
@@ -73,6 +74,19 @@ extension ServerContext {
             }
             inputs += dataset.files.filter { !$0.isLog }
         }
+        // Held while the jobs exist in memory only: the estimate is the
+        // task's n_jobs, or one job per input file at most.
+        let requestLimits = configuration.server.limits
+        let expected = min(splitter.jobLimit, task.jobCount ?? max(1, inputs.count))
+        return try await creation.making(expected, limits: requestLimits) {
+            try await makeTask(submission, splitter: splitter, inputs: inputs, caller: caller, limits: requestLimits)
+        }
+    }
+
+    private func makeTask(_ submission: TaskSubmitRequest, splitter: TaskSplitter, inputs: [DatasetFile], caller: TokenClaims,
+                          limits requestLimits: RequestLimits) async throws -> TaskSubmitResult {
+        let task = submission.task
+        let owner = caller.subject
         let specs: [JobSpec]
         do {
             specs = try splitter.jobs(inputs: inputs)
@@ -109,7 +123,14 @@ extension ServerContext {
             return TaskSubmitResult(taskID: nil, jobs: jobs.count, queues: queues,
                                     preview: jobs.prefix(20).map { PlannedJob(queue: $0.queue, spec: $0.spec) })
         }
-        let id = try await store.submitTask(NewTask(spec: task, owner: owner, requestID: submission.requestID), jobs: jobs, now: Self.now)
+        try creation.charge(jobs.count, to: owner, limits: requestLimits)
+        let id: Int64
+        do {
+            id = try await store.submitTask(NewTask(spec: task, owner: owner, requestID: submission.requestID), jobs: jobs, now: Self.now)
+        } catch {
+            creation.refund(jobs.count, to: owner, limits: requestLimits)
+            throw error
+        }
         return TaskSubmitResult(taskID: id, jobs: jobs.count, queues: queues)
     }
 }

@@ -240,5 +240,8 @@ enum PostgresSchema {
         // PostgreSQL only, no change in meaning: the claim statement moves into a
         // function so that one call runs the claims of a whole batch (PostgresClaims.swift).
         Migration(name: "v13 claims in one call per batch", statements: [PostgresQuery(unsafeSQL: PostgresClaims.claimFunction)]),
+        Migration(name: "v14 queue statuses set by operators", statements: [
+            "CREATE TABLE queue_statuses (queue TEXT PRIMARY KEY, status TEXT NOT NULL, set_by TEXT NOT NULL, set_at DOUBLE PRECISION NOT NULL)",
+        ]),
     ]
 }

@@ -28,6 +28,9 @@ enum PostgresStats {
             let state: String = try end[2]
             let queue: String = try end[4]
             rows[queue, default: [:]][state, default: 0] += 1
+            // Ran and ended between two samples: running in this minute (see StatsSampler).
+            let pilot: String? = try end[8]
+            if pilot != nil { rows[queue, default: [:]][JobState.running.rawValue, default: 0] += 1 }
             attempts[AttemptKey(hour: hour, queue: queue, owner: try end[5], task: try end[6] ?? 0, state: state, code: try end[3] ?? 0),
                      default: 0] += 1
             if let node: String = try end[7], state != JobState.cancelled.rawValue {
@@ -36,7 +39,7 @@ enum PostgresStats {
                 if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
                 nodes[key] = counts
             }
-            if let pilot: String = try end[8] { pilots[pilot, default: 0] += 1 }
+            if let pilot { pilots[pilot, default: 0] += 1 }
         }
         if lastID > 0 { try await session.execute("DELETE FROM stats_attempt_ends WHERE id <= \(lastID)") }
         for (key, n) in attempts {
@@ -73,11 +76,11 @@ enum PostgresStats {
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (60, $1, $2, \(values))
                 ON CONFLICT (resolution, queue, at) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
                 """, binds: bindings([minute, queue] + counted)))
-            // The hour's row: live counts as of its latest sample, ended attempts summed.
+            // The hour's row: live counts as of its latest sample (running: the most of its samples), ended attempts summed.
             try await session.execute(PostgresQuery(unsafeSQL: """
                 INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (3600, $1, $2, \(values))
                 ON CONFLICT (resolution, queue, at) DO UPDATE SET defined = excluded.defined, assigned = excluded.assigned,
-                    activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = excluded.running,
+                    activated = excluded.activated, sent = excluded.sent, starting = excluded.starting, running = GREATEST(stats_history.running, excluded.running),
                     holding = excluded.holding, finished = stats_history.finished + excluded.finished,
                     failed = stats_history.failed + excluded.failed, cancelled = stats_history.cancelled + excluded.cancelled
                 """, binds: bindings([hour, queue] + counted)))
@@ -143,13 +146,21 @@ extension PostgresJobStore {
         let until = Int64(filter.until)
         return try await read { session in
             var binds = bindings(since, until)
-            var conditions = ["hour BETWEEN $1 AND $2"]
+            var conditions: [String] = []
             if let queue = filter.queue { binds.append(queue); conditions.append("queue = $\(binds.count)") }
             if let owner = filter.owner { binds.append(owner); conditions.append("owner = $\(binds.count)") }
             if let task = filter.taskID { binds.append(task); conditions.append("task_id = $\(binds.count)") }
+            let narrowed = conditions.map { " AND " + $0 }.joined()
+            // The folded counters and the sampler's inbox (the attempts that ended
+            // since its last fold, bucketed as it will fold them) in one statement:
+            // one snapshot, so an attempt a concurrent fold moves is counted once.
             let rows = try await session.rows(PostgresQuery(unsafeSQL: """
-                SELECT hour, queue, owner, state, code, sum(n)::bigint FROM stats_attempts WHERE \(conditions.joined(separator: " AND "))
-                GROUP BY hour, queue, owner, state, code
+                SELECT hour, queue, owner, state, code, sum(n)::bigint FROM (
+                    SELECT hour, queue, owner, state, code, n FROM stats_attempts WHERE hour BETWEEN $1 AND $2\(narrowed)
+                    UNION ALL
+                    SELECT (floor(at / 3600) * 3600)::bigint AS hour, queue, owner, state, coalesce(error_code, 0) AS code, 1::bigint AS n
+                    FROM stats_attempt_ends WHERE (floor(at / 3600) * 3600)::bigint BETWEEN $1 AND $2\(narrowed)
+                ) ended GROUP BY hour, queue, owner, state, code
                 """, binds: binds))
             var tally = AttemptTally()
             for row in rows {

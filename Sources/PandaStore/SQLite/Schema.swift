@@ -222,6 +222,9 @@ enum Schema {
         migrator.registerMigration("v12 one row per factory pilot, ended attempts per pilot") { db in
             try StatsSchema.addPilots(db)
         }
+        migrator.registerMigration("v13 queue statuses set by operators") { db in
+            try SQLiteJobStore.createQueueStatuses(db)
+        }
         return migrator
     }
 }

@@ -28,6 +28,30 @@ struct AttemptTally {
         byCode[code] = entry
     }
 
+    /// An hour's ended attempts as the hourly sample counts them, without their codes.
+    mutating func addHour(_ hour: Int64, finished: Int, failed: Int, cancelled: Int) {
+        guard finished + failed + cancelled > 0 else { return }
+        ended["finished", default: 0] += finished
+        ended["failed", default: 0] += failed
+        ended["cancelled", default: 0] += cancelled
+        var perHour = hours[hour] ?? (0, 0)
+        perHour.finished += finished
+        perHour.failed += failed + cancelled
+        hours[hour] = perHour
+    }
+
+    /// Failures of a code in a queue, counted; `addOwner` then says whose they were.
+    mutating func addFailures(code: Int, queue: String, count n: Int) {
+        var entry = byCode[code] ?? (0, [:], [:])
+        entry.count += n
+        entry.queues[queue, default: 0] += n
+        byCode[code] = entry
+    }
+
+    mutating func addOwner(code: Int, owner: String, count n: Int) {
+        byCode[code]?.owners[owner, default: 0] += n
+    }
+
     func stats(since: Int64, until: Int64) -> ErrorStats {
         ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
                    cancelled: ended["cancelled"] ?? 0, errors: StatsQueries.errorCounts(byCode),

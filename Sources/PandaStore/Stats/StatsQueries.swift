@@ -38,43 +38,34 @@ enum StatsQueries {
     /// Without an owner or task filter the window's totals and hours are the
     /// hourly samples' (a row per hour), and the codes are summed over the
     /// failed rows alone (`stats_attempts_failures`): a week of a million
-    /// jobs is then a few thousand rows, not every finished one's.
+    /// jobs is then a few thousand rows, not every finished one's. Either
+    /// way the attempts the sampler has not folded yet are added from its
+    /// inbox, so a failure shows the moment it is reported.
     static func errors(_ db: Database, _ filter: ErrorFilter) throws -> ErrorStats {
         let since = Int64(filter.since) / 3600 * 3600
         let until = Int64(filter.until)
         guard filter.owner == nil, filter.taskID == nil else { return try errorsByAttempt(db, filter, since: since, until: until) }
-        var ended: [String: Int] = [:]
-        var hours: [HourCount] = []
+        var tally = AttemptTally()
         for row in try Row.fetchAll(db, sql: """
             SELECT at, finished, failed, cancelled FROM stats_history WHERE resolution = 3600 AND queue = ? AND at BETWEEN ? AND ? ORDER BY at
             """, arguments: [filter.queue ?? StatsSampler.allQueues, since, until]) {
-            let finished: Int = row[1], failed: Int = row[2], cancelled: Int = row[3]
-            ended["finished", default: 0] += finished
-            ended["failed", default: 0] += failed
-            ended["cancelled", default: 0] += cancelled
-            if finished + failed + cancelled > 0 { hours.append(HourCount(hour: row[0], failed: failed + cancelled, finished: finished)) }
+            tally.addHour(row[0], finished: row[1], failed: row[2], cancelled: row[3])
         }
         var conditions = ["state != 'finished'", "code != 0", "hour BETWEEN ? AND ?"]
         var arguments: StatementArguments = [since, until]
         if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
         let failures = conditions.joined(separator: " AND ")
         // Summed by SQL per code and queue, and per code and owner: a few thousand rows, not one per attempt counter.
-        var byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT code, queue, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, queue",
                                     arguments: arguments) {
-            let code: Int = row[0], n: Int = row[2]
-            var entry = byCode[code] ?? (0, [:], [:])
-            entry.count += n
-            entry.queues[row[1], default: 0] += n
-            byCode[code] = entry
+            tally.addFailures(code: row[0], queue: row[1], count: row[2])
         }
         for row in try Row.fetchAll(db, sql: "SELECT code, owner, sum(n) FROM stats_attempts WHERE \(failures) GROUP BY code, owner",
                                     arguments: arguments) {
-            let code: Int = row[0], n: Int = row[2]
-            byCode[code]?.owners[row[1], default: 0] += n
+            tally.addOwner(code: row[0], owner: row[1], count: row[2])
         }
-        return ErrorStats(since: since, until: until, finished: ended["finished"] ?? 0, failed: ended["failed"] ?? 0,
-                          cancelled: ended["cancelled"] ?? 0, errors: errorCounts(byCode), hours: hours)
+        try addUnfolded(db, filter, since: since, until: until, to: &tally)
+        return tally.stats(since: since, until: until)
     }
 
     /// An owner's or a task's ended attempts: their index narrows the rows.
@@ -92,7 +83,26 @@ enum StatsQueries {
         for row in rows {
             tally.add(hour: row[0], queue: row[1], owner: row[2], state: row[3], code: row[4], count: row[5])
         }
+        try addUnfolded(db, filter, since: since, until: until, to: &tally)
         return tally.stats(since: since, until: until)
+    }
+
+    /// The attempts that ended since the sampler's last fold, still in its
+    /// inbox (a minute's worth, emptied by every sample; read whole, as the
+    /// sampler reads it), bucketed by hour as the sampler will fold them.
+    /// Read in the same snapshot as the counters, so none is counted twice.
+    static func addUnfolded(_ db: Database, _ filter: ErrorFilter, since: Int64, until: Int64, to tally: inout AttemptTally) throws {
+        var conditions = ["CAST(at AS INTEGER) / 3600 * 3600 BETWEEN ? AND ?"]
+        var arguments: StatementArguments = [since, until]
+        if let queue = filter.queue { conditions.append("queue = ?"); arguments += [queue] }
+        if let owner = filter.owner { conditions.append("owner = ?"); arguments += [owner] }
+        if let task = filter.taskID { conditions.append("task_id = ?"); arguments += [task] }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT CAST(at AS INTEGER) / 3600 * 3600 AS hour, queue, owner, state, coalesce(error_code, 0) AS code, count(*)
+            FROM stats_attempt_ends WHERE \(conditions.joined(separator: " AND ")) GROUP BY hour, queue, owner, state, code
+            """, arguments: arguments) {
+            tally.add(hour: row[0], queue: row[1], owner: row[2], state: row[3], code: row[4], count: row[5])
+        }
     }
 
     static func errorCounts(_ byCode: [Int: (count: Int, queues: [String: Int], owners: [String: Int])]) -> [ErrorCount] {

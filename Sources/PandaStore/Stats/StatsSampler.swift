@@ -38,6 +38,10 @@ enum StatsSampler {
             let state: String = end[2]
             let queue: String = end[4]
             rows[queue, default: [:]][state, default: 0] += 1
+            // A job a pilot ran that ended between two samples was running in
+            // this minute although no sample saw it: count it, so short jobs show.
+            let pilot: String? = end[8]
+            if pilot != nil { rows[queue, default: [:]][JobState.running.rawValue, default: 0] += 1 }
             attempts[AttemptKey(hour: hour, queue: queue, owner: end[5], task: end[6] ?? 0, state: state, code: end[3] ?? 0),
                      default: 0] += 1
             if let node: String = end[7], state != JobState.cancelled.rawValue {
@@ -46,7 +50,7 @@ enum StatsSampler {
                 if state == JobState.finished.rawValue { counts.finished += 1 } else { counts.failed += 1 }
                 nodes[key] = counts
             }
-            if let pilot: String = end[8] { pilots[pilot, default: 0] += 1 }
+            if let pilot { pilots[pilot, default: 0] += 1 }
         }
         if lastID > 0 { try db.execute(sql: "DELETE FROM stats_attempt_ends WHERE id <= ?", arguments: [lastID]) }
 
@@ -81,11 +85,12 @@ enum StatsSampler {
         let insertMinute = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO stats_history (resolution, at, queue, \(columns)) VALUES (60, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        // The hour's row: live counts as of its latest sample, ended attempts summed.
+        // The hour's row: live counts as of its latest sample (running: the most
+        // of its samples, short jobs included), ended attempts summed.
         let upsertHour = try db.cachedStatement(sql: """
             INSERT INTO stats_history (resolution, at, queue, \(columns)) VALUES (3600, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO UPDATE SET defined = excluded.defined, assigned = excluded.assigned, activated = excluded.activated,
-                sent = excluded.sent, starting = excluded.starting, running = excluded.running, holding = excluded.holding,
+                sent = excluded.sent, starting = excluded.starting, running = max(running, excluded.running), holding = excluded.holding,
                 finished = finished + excluded.finished, failed = failed + excluded.failed, cancelled = cancelled + excluded.cancelled
             """)
         for (queue, counts) in rows {

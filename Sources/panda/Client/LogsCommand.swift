@@ -11,7 +11,9 @@ struct LogsCommand: AsyncParsableCommand {
         abstract: "Fetch a job's log tarball from its storage and list, print or extract it.",
         discussion: """
             The tarball holds the payload's stdout and stderr and the pilot's log for the job's \
-            current attempt; --attempt N shows an earlier attempt's (panda show lists them).
+            current attempt; --attempt N shows an earlier attempt's (panda show lists them). \
+            The tarball is read as a stream and not trusted: a header with an impossible size is an \
+            error, and reading stops past 4 GiB inflated.
             """)
 
     @Argument(help: ArgumentHelp("The job id.", valueName: "job"))
@@ -64,12 +66,23 @@ struct LogsCommand: AsyncParsableCommand {
                 let entries = try TarGzReader.extract(tarball, into: directory)
                 for entry in entries { say(directory + "/" + entry.name) }
             } else if let name = cat {
-                let entries = try TarGzReader.extract(tarball, into: scratch + "/x")
-                guard let entry = entries.first(where: { $0.name == name || ($0.name as NSString).lastPathComponent == name }) else {
-                    printError("panda: \(log.lfn) has no \(name); it holds \(entries.map { ($0.name as NSString).lastPathComponent }.joined(separator: ", "))")
+                // Streamed: nothing of the file is held. Into a pipe or file as it
+                // is; on a terminal through a scratch file, to be shown escaped
+                // (another user's payload wrote it).
+                let terminal = isatty(STDOUT_FILENO) == 1
+                let shown = scratch + "/shown"
+                guard !terminal || FileManager.default.createFile(atPath: shown, contents: nil),
+                      let output = terminal ? FileHandle(forWritingAtPath: shown) : Optional(FileHandle.standardOutput) else {
+                    printError("panda: cannot write \(shown)")
                     throw ExitCode(1)
                 }
-                writeFile(FileManager.default.contents(atPath: scratch + "/x/" + entry.name) ?? Data())
+                let copied = try TarGzReader.copy(of: tarball, firstMatching: { $0 == name || ($0 as NSString).lastPathComponent == name },
+                                                  to: output.fileDescriptor)
+                guard copied.found != nil else {
+                    printError("panda: \(log.lfn) has no \(name); it holds \(copied.all.map { ($0.name as NSString).lastPathComponent }.joined(separator: ", "))")
+                    throw ExitCode(1)
+                }
+                if terminal { writeEscaped(file: shown) }
             } else {
                 say("\(log.lfn) (\(log.url))")
                 var table = TextTable("SIZE", "NAME")

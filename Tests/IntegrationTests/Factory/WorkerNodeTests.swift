@@ -51,7 +51,8 @@ struct WorkerNodeTests {
         let directory = NSTemporaryDirectory() + "panda-pidreuse-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let stranger = try ChildProcess.spawn("/bin/sleep", ["60"], environment: [:])
+        // Alive for as long as the test takes, however slow the machine: ended by the defer.
+        let stranger = try ChildProcess.spawn("/bin/sleep", ["infinity"], environment: [:])
         defer { stranger.kill9() }
         let started = try #require(ProcessStat(pid: stranger.pid)).startTime
         // The ledger of a factory that ran a pilot with this pid before: an older start time.
@@ -64,7 +65,7 @@ struct WorkerNodeTests {
         try seedLedger(factory.statePath, batchID: recycled)
         // Cycles, then SIGTERM (the factory stops the local pilots on its books): the stranger is never signalled.
         try factory.start()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(600)
         while !factory.log.contains("(\(recycled)) of LQ left the batch system without a final state") && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -15,13 +15,15 @@ final class MonitorSetup: @unchecked Sendable {
     static let stdoutLine = "the payload said: 42 events processed"
     static let hostileName = "<script>alert('x')</script>&\"quoted\""
 
-    init(auth: String = "none") throws {
+    /// `monitor` adds lines to the monitor's section (indented as its keys).
+    init(auth: String = "none", monitor extra: String = "") throws {
         monitorPort = try ServerProcess.freePort()
         server = try ServerProcess(server: "stats_interval: 200ms", queues: ServerProcess.queues + """
 
             monitor:
               listen: 127.0.0.1:\(monitorPort)
               auth: \(auth)
+            \(extra.isEmpty ? "" : "  " + extra)
             """)
     }
 
@@ -106,22 +108,27 @@ final class MonitorSetup: @unchecked Sendable {
         throw ServerProcessError("the stats sampler did not record the ended attempts")
     }
 
-    func startMonitor() throws {
-        monitor = try Self.startMonitor(for: server, url: url)
+    func startMonitor(softFileLimit: Int? = nil) throws {
+        monitor = try Self.startMonitor(for: server, url: url, softFileLimit: softFileLimit)
     }
 
-    /// `panda monitor` with a read token, over `server`, listening where its configuration says (`url`).
-    static func startMonitor(for server: ServerProcess, url: String) throws -> ChildProcess {
+    /// `panda monitor` with a read token, over `server`, listening where its
+    /// configuration says (`url`); `softFileLimit` starts it with that soft
+    /// RLIMIT_NOFILE, as systemd's 1024 would; `probe` are curl's extra
+    /// arguments to reach it (`--cacert` for HTTPS).
+    static func startMonitor(for server: ServerProcess, url: String, softFileLimit: Int? = nil, probe: [String] = []) throws -> ChildProcess {
         let credential = server.directory + "/monitor.token"
         try server.token("monitor", scope: "read").write(toFile: credential, atomically: true, encoding: .utf8)
         chmod(credential, 0o600)
         let log = server.directory + "/monitor.log"
-        let process = try ChildProcess.spawn(PandaProcess.binary, ["monitor", "-c", server.configPath, "--server", "http://127.0.0.1:\(server.port)",
-                                                                    "--credential", credential],
-                                             environment: ["PATH": "/usr/bin:/bin"], stdout: log)
+        let arguments = ["monitor", "-c", server.configPath, "--server", "http://127.0.0.1:\(server.port)", "--credential", credential]
+        let process = try softFileLimit.map {
+            try ChildProcess.spawn("/bin/sh", ["-c", "ulimit -Sn \($0) && exec \"$@\"", "sh", PandaProcess.binary] + arguments,
+                                   environment: ["PATH": "/usr/bin:/bin"], stdout: log)
+        } ?? ChildProcess.spawn(PandaProcess.binary, arguments, environment: ["PATH": "/usr/bin:/bin"], stdout: log)
         for _ in 0..<200 {
             if !process.isRunning { throw ServerProcessError("monitor exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
-            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf", url + "/healthz"]), reply.status == 0 { return process }
+            if let reply = try? PandaProcess.runTool("/usr/bin/curl", ["-sf"] + probe + [url + "/healthz"]), reply.status == 0 { return process }
             usleep(50_000)
         }
         _ = process.terminate()
@@ -140,6 +147,19 @@ final class MonitorSetup: @unchecked Sendable {
         var lines = reply.stdout.components(separatedBy: "\n")
         let status = Int(lines.popLast() ?? "") ?? 0
         return (status, lines.joined(separator: "\n"), (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
+    }
+
+    /// Posts the sign-in form as a browser on the monitor's own page does:
+    /// the form token from `GET /login` (field and cookie), then the post,
+    /// with an `Origin` header when one is given.
+    func signIn(_ token: String, origin: String? = nil, formToken: Bool = true) throws -> (status: Int, body: String, headers: String) {
+        let jar = server.directory + "/cookies-\(UUID().uuidString.prefix(6))"
+        let form = try fetch("/login", ["-c", jar])
+        let value = try require(DOM.matches(#"name="form_token" value="([0-9a-f]+)""#, in: form.body).first?[1], "form token")
+        var arguments = ["-b", jar, "--data-urlencode", "token=\(token)"]
+        if formToken { arguments += ["--data-urlencode", "form_token=\(value)"] }
+        if let origin { arguments += ["-H", "Origin: \(origin)"] }
+        return try fetch("/login", arguments)
     }
 
     func json(_ path: String) throws -> [String: Any] {

@@ -1,19 +1,40 @@
 import Foundation
 
-/// A minimal HTTP/1.1 keep-alive client over one TCP socket, for GETs and
-/// the few POSTs the benchmark makes: it measures the server, so the
-/// client must cost as little as possible.
-final class HTTPGet {
-    private let port: Int
+/// A minimal HTTP/1.1 keep-alive client over one TCP socket to 127.0.0.1,
+/// for every benchmark: they measure the server, so the client must cost as
+/// little as possible. Bodies by Content-Length or chunked; a connection the
+/// server closed is opened again once.
+///
+/// ```swift
+/// let http = try HTTPClient(port: server.port)
+/// let reply = try http.post("/api/v1/job/submit", token: user, json: #"{"jobs":[...]}"#)
+/// let page = try http.get("/jobs", accept: "application/json")
+/// ```
+public final class HTTPClient {
+    public let port: Int
     private var descriptor: Int32 = -1
     private var buffer = [UInt8]()
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         self.port = port
         try connectSocket()
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
+
+    public func get(_ path: String, token: String? = nil, accept: String? = nil) throws -> (status: Int, body: [UInt8]) {
+        try send("GET", path, token: token, accept: accept, key: nil, body: [])
+    }
+
+    /// A JSON POST. With `key`, it carries an Idempotency-Key, as panda's
+    /// own client sends with every POST.
+    public func post(_ path: String, token: String, body: [UInt8], key: String? = nil) throws -> (status: Int, body: [UInt8]) {
+        try send("POST", path, token: token, accept: nil, key: key, body: body)
+    }
+
+    public func post(_ path: String, token: String, json: String, key: String? = nil) throws -> (status: Int, body: [UInt8]) {
+        try post(path, token: token, body: Array(json.utf8), key: key)
+    }
 
     private func connectSocket() throws {
         if descriptor >= 0 { close(descriptor) }
@@ -31,19 +52,12 @@ final class HTTPGet {
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    func get(_ path: String, token: String? = nil, accept: String? = nil) throws -> (status: Int, body: [UInt8]) {
-        try send("GET", path, token: token, accept: accept, body: [])
-    }
-
-    func post(_ path: String, token: String, json: String) throws -> (status: Int, body: [UInt8]) {
-        try send("POST", path, token: token, accept: nil, body: Array(json.utf8))
-    }
-
-    /// One request; a connection the other side closed is reopened once.
-    private func send(_ method: String, _ path: String, token: String?, accept: String?, body: [UInt8]) throws -> (status: Int, body: [UInt8]) {
+    private func send(_ method: String, _ path: String, token: String?, accept: String?, key: String?,
+                      body: [UInt8]) throws -> (status: Int, body: [UInt8]) {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let accept { head += "Accept: \(accept)\r\n" }
+        if let key { head += "Idempotency-Key: \(key)\r\n" }
         if method == "POST" { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         let request = Array((head + "\r\n").utf8) + body
         do {
@@ -60,7 +74,7 @@ final class HTTPGet {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw BenchmarkError("write failed") }
+            guard n > 0 else { throw BenchmarkError("write to 127.0.0.1:\(port) failed") }
             sent += n
         }
     }
@@ -124,12 +138,19 @@ final class HTTPGet {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = read(descriptor, &chunk, chunk.count)
-        guard n > 0 else { throw BenchmarkError("connection closed") }
+        guard n > 0 else { throw BenchmarkError("connection to 127.0.0.1:\(port) closed") }
         buffer += chunk[..<n]
     }
 }
 
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A key as PandaClient makes one (time in ms, hex, then 64 random bits).
+public func idempotencyKey() -> String {
+    let milliseconds = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 16)
+    return String(repeating: "0", count: max(0, 12 - milliseconds.count)) + milliseconds + "-"
+        + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+}
+
+extension Array where Element == UInt8 {
+    /// The body as text, for error messages.
+    public var text: String { String(decoding: self, as: UTF8.self) }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import PandaSystem
+import Testing
+import TestSupport
+
+/// `monitor.auth: token` keeps users' tokens in a cookie: over HTTPS only,
+/// and marked `Secure` so a browser never sends it in clear.
+@Suite("panda monitor over TLS")
+struct MonitorTLSTests {
+    /// A self-signed certificate for 127.0.0.1 in `directory`.
+    static func certificate(in directory: String) throws -> (cert: String, key: String) {
+        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/monitor-key.pem", "-out", directory + "/monitor-cert.pem",
+        ])
+        guard openssl.status == 0 else { throw ServerProcessError("openssl: \(openssl.stderr)") }
+        return (directory + "/monitor-cert.pem", directory + "/monitor-key.pem")
+    }
+
+    static func server(monitor: String) throws -> (ServerProcess, port: Int) {
+        let port = try ServerProcess.freePort()
+        let server = try ServerProcess(queues: ServerProcess.queues + "\nmonitor:\n  listen: 127.0.0.1:\(port)\n  auth: token\n" + monitor)
+        return (server, port)
+    }
+
+    static func signIn(_ url: String, token: String, _ arguments: [String] = []) throws -> (status: String, cookie: String) {
+        let reply = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-"] + arguments
+                                             + ["--data-urlencode", "token=\(token)", url + "/login"])
+        let lines = reply.stdout.components(separatedBy: "\r\n")
+        return (lines.first ?? "", lines.first { $0.lowercased().hasPrefix("set-cookie:") } ?? "")
+    }
+
+    @Test("with monitor.tls the monitor serves HTTPS only and its sign-in cookie is Secure")
+    func servesTLS() throws {
+        let (server, port) = try Self.server(monitor: "")
+        defer { server.cleanUp() }
+        let files = try Self.certificate(in: server.directory)
+        try String(contentsOfFile: server.configPath, encoding: .utf8)
+            .appending("  tls: { cert: \(files.cert), key: \(files.key) }\n")
+            .write(toFile: server.configPath, atomically: true, encoding: .utf8)
+        let url = "https://127.0.0.1:\(port)"
+        let monitor = try MonitorSetup.startMonitor(for: server, url: url, probe: ["--cacert", files.cert])
+        defer { _ = monitor.terminate() }
+        let user = try server.token("alice", scope: "submit")
+        let secure = try Self.signIn(url, token: user, ["--cacert", files.cert])
+        #expect(secure.status.contains("303"))
+        #expect(secure.cookie.contains("panda_token=") && secure.cookie.contains("; Secure"), "\(secure.cookie)")
+        let signOut = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--cacert", files.cert, url + "/logout"])
+        #expect(signOut.stdout.contains("Max-Age=0") && signOut.stdout.contains("; Secure"))
+        // Plain HTTP on the same port gets no page.
+        let plain = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/login"])
+        #expect(plain.stdout != "200")
+    }
+
+    @Test("behind a TLS proxy (proxy_tls) the cookie is Secure; plain HTTP without it is not, and off loopback is refused")
+    func proxyAndRefusal() throws {
+        let (proxied, proxiedPort) = try Self.server(monitor: "  proxy_tls: true\n")
+        defer { proxied.cleanUp() }
+        let proxiedURL = "http://127.0.0.1:\(proxiedPort)"
+        let monitor = try MonitorSetup.startMonitor(for: proxied, url: proxiedURL)
+        let user = try proxied.token("alice", scope: "submit")
+        #expect(try Self.signIn(proxiedURL, token: user).cookie.contains("; Secure"))
+        _ = monitor.terminate()
+
+        // The same monitor without proxy_tls on loopback: development, no Secure (a browser would not send it back over HTTP).
+        try String(contentsOfFile: proxied.configPath, encoding: .utf8).replacingOccurrences(of: "  proxy_tls: true\n", with: "")
+            .write(toFile: proxied.configPath, atomically: true, encoding: .utf8)
+        let plain = try MonitorSetup.startMonitor(for: proxied, url: proxiedURL)
+        let cookie = try Self.signIn(proxiedURL, token: user).cookie
+        #expect(cookie.contains("panda_token=") && !cookie.contains("Secure"))
+        _ = plain.terminate()
+
+        // Off loopback, in clear, with users' tokens: refused at start, saying what to set.
+        try String(contentsOfFile: proxied.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "listen: 127.0.0.1:\(proxiedPort)", with: "listen: 0.0.0.0:\(proxiedPort)")
+            .write(toFile: proxied.configPath, atomically: true, encoding: .utf8)
+        let credential = proxied.directory + "/monitor.token"
+        // Under timeout: a monitor that (wrongly) starts would otherwise serve until killed.
+        let refused = try PandaProcess.runTool("/usr/bin/timeout", ["60", PandaProcess.binary, "monitor", "-c", proxied.configPath,
+                                                                   "--server", "http://127.0.0.1:\(proxied.port)", "--credential", credential])
+        #expect(refused.status != 0 && refused.status != 124, "status \(refused.status)")
+        #expect(refused.stderr.contains("monitor.tls") && refused.stderr.contains("proxy_tls"), "\(refused.stderr)")
+    }
+}
