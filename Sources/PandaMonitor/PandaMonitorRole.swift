@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import PandaClient
 import PandaConfig
@@ -72,7 +73,12 @@ public struct PandaMonitorRole {
             },
             logger: logger)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.description.hasPrefix("bind(") {
+            // NIO says only "bind(descriptor:ptr:bytes:): Address already in use".
+            throw ListenFailure(address: listen.description, setting: "monitor.listen", errno: error.errnoCode)
+        }
     }
 }
 

@@ -68,6 +68,10 @@ struct Brokerage: Sendable {
         else if let walltime = spec.resources.walltime, walltime > queue.longestJob {
             problems.append("needs \(walltime) walltime, its pilots (pilots.walltime \(queue.pilots.walltime)) give a job at most \(queue.longestJob)")
         }
+        // Refused here, not found out by the pilot later (1384).
+        if let image = spec.payload.container, queue.containerCommand.isEmpty {
+            problems.append("runs no containers (no container_command) and the job asks for \(image)")
+        }
         let missing = spec.software.filter { !queue.software.contains($0) }
         if !missing.isEmpty { problems.append("lacks software \(missing.joined(separator: ", "))") }
         if let unreadable = spec.inputs.first(where: { input in !input.replicas.contains { queue.readFrom.contains($0.storage) } }) {

@@ -112,7 +112,12 @@ public struct PandaServerRole {
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.description.hasPrefix("bind(") {
+            // NIO says only "bind(descriptor:ptr:bytes:): Address already in use".
+            throw ListenFailure(address: listen.description, setting: "server.listen", errno: error.errnoCode)
+        }
     }
 
     private func httpServer(tokens: VerifiedTokens, certificate: ReloadableCertificate?) throws -> HTTPServerBuilder {

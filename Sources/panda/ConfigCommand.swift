@@ -43,13 +43,27 @@ extension ConfigCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a configuration: exit 0 when valid, 1 with every error listed, 2 when unreadable.",
-            discussion: "Each error is printed as FILE:LINE:COLUMN: KEY.PATH: message.")
+            discussion: """
+                Each error is printed as FILE:LINE:COLUMN: KEY.PATH: message. Besides the file, it makes \
+                the checks the roles make at start for each section the file has: the signing key and TLS \
+                files of the server, and the credentials of the monitor (with auth: none) and the factory \
+                (mode 0600, not empty; one not issued yet is not an error). Files this user cannot read \
+                are notes: run it as root, or as the role's user, to check them.
+                """)
 
         @OptionGroup var file: ConfigFileOption
 
         func run() throws {
             let loaded = try file.load()
             let configuration = loaded.configuration
+            // What the roles would refuse at start, beyond the file itself.
+            let startProblems = StartChecks(loaded).problems
+            let errors = startProblems.filter { !$0.isNote }.count
+            for problem in startProblems where !problem.isNote { printError(problem.description) }
+            if errors > 0 {
+                printError("\(loaded.files[0]): \(plural(errors, "error")) a role would refuse at start")
+                throw ExitCode(1)
+            }
             let sites = configuration.sites.count
             let queues = configuration.queues.count
             let endpoints = configuration.storageEndpoints.count
@@ -58,6 +72,7 @@ extension ConfigCommand {
                   + "\(plural(endpoints, "storage endpoint")) (\(plural(files, "file")) read)")
             // Valid, but worth knowing: what jobs without a walltime get.
             for note in configuration.queues.compactMap(\.walltimeNote) { print("note: " + note) }
+            for problem in startProblems where problem.isNote { print(problem.description) }
         }
     }
 
@@ -87,8 +102,4 @@ extension ConfigCommand {
 
 func plural(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
-}
-
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PandaConfig
+import PandaCore
 import PandaServer
 import PandaStore
 
@@ -25,7 +26,7 @@ extension TokenCommand {
                 try await store.issuedTokens(includeEnded: all, now: now, limit: max(1, limit))
             }
             let formatter = ISO8601DateFormatter()
-            print(["ID".padding(toLength: 17, withPad: " ", startingAt: 0), "SUBJECT".padding(toLength: 20, withPad: " ", startingAt: 0),
+            say(["ID".padding(toLength: 17, withPad: " ", startingAt: 0), "SUBJECT".padding(toLength: 20, withPad: " ", startingAt: 0),
                    "SCOPE  ", "EXPIRES".padding(toLength: 21, withPad: " ", startingAt: 0), "QUEUES / STATE"].joined(separator: " "))
             for token in tokens {
                 let state: String
@@ -36,8 +37,8 @@ extension TokenCommand {
                 } else {
                     state = token.queues.isEmpty ? "-" : token.queues.joined(separator: ",")
                 }
-                let subject = token.subject.isEmpty ? "(not recorded)" : token.subject
-                print([token.id.padding(toLength: 17, withPad: " ", startingAt: 0), subject.padding(toLength: 20, withPad: " ", startingAt: 0),
+                let subject = token.subject.isEmpty ? "(not recorded)" : TerminalText.escaped(token.subject)
+                say([token.id.padding(toLength: 17, withPad: " ", startingAt: 0), subject.padding(toLength: 20, withPad: " ", startingAt: 0),
                        token.scope.padding(toLength: 7, withPad: " ", startingAt: 0),
                        formatter.string(from: Date(timeIntervalSince1970: Double(token.expiresAt))).padding(toLength: 21, withPad: " ", startingAt: 0),
                        state].joined(separator: " "))
@@ -66,13 +67,13 @@ extension TokenCommand {
             var id = text.lowercased()
             var expiresAt: Int64?
             if text.contains(".") {
-                let signer = TokenSigner(key: try SigningKey.loadOrCreate(at: configuration.server.signingKey))
+                let signer = try tokenSigner(configuration.server.signingKey)
                 do {
                     let claims = try signer.verify(text)
                     id = claims.id
                     expiresAt = claims.expiresAt
                 } catch .expired {
-                    print("that token has expired already; nothing to revoke")
+                    say("that token has expired already; nothing to revoke")
                     return
                 } catch {
                     printError("panda: cannot revoke it: \(error)")
@@ -87,7 +88,7 @@ extension TokenCommand {
             let added = try await TokenDatabase.with(configuration) { store in
                 try await store.revokeToken(id: id, expiresAt: expiresAt, now: now)
             }
-            print(added ? "revoked token \(id)" : "token \(id) was revoked already")
+            say(added ? "revoked token \(id)" : "token \(id) was revoked already")
         }
     }
 }

@@ -64,6 +64,34 @@ struct ConfigCommandTests {
         #expect(result.stderr.isEmpty)
     }
 
+    @Test("check refuses the monitor settings panda monitor refuses at start: a non-loopback listen without auth, a missing or open credential")
+    func checkMonitorStart() throws {
+        let directory = NSTemporaryDirectory() + "panda-check-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let token = directory + "/monitor.token"
+        try "a.b.c\n".write(toFile: token, atomically: true, encoding: .utf8)
+        chmod(token, 0o644)
+        let cases: [(monitor: String, expected: String)] = [
+            ("{ listen: 0.0.0.0:25880, credential: \(token) }", "monitor.listen: listening on 0.0.0.0 with monitor.auth: none"),
+            ("{ listen: 127.0.0.1:25880 }", "monitor.auth: monitor.auth is none, so panda monitor needs monitor.credential"),
+            ("{ listen: 0.0.0.0:25880, auth: token }", "monitor.listen: listening on 0.0.0.0 in plain HTTP with monitor.auth: token"),
+            ("{ listen: 127.0.0.1:25880, credential: \(token) }", "monitor.credential: the credential \(token) has mode 644"),
+        ]
+        for (monitor, expected) in cases {
+            let path = directory + "/panda.yaml"
+            try "monitor: \(monitor)\n".write(toFile: path, atomically: true, encoding: .utf8)
+            let checked = try PandaProcess.run(["config", "check", "-c", path])
+            #expect(checked.status == 1, "\(monitor) passed: \(checked.stdout)")
+            #expect(checked.stderr.contains(expected), "\(monitor): \(checked.stderr)")
+        }
+        chmod(token, 0o600)
+        let path = directory + "/panda.yaml"
+        try "monitor: { listen: 127.0.0.1:25880, credential: \(token) }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let fixed = try PandaProcess.run(["config", "check", "-c", path])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+    }
+
     @Test("check exits 1 and prints every error with file, line, column and key path")
     func checkInvalid() throws {
         let path = try Self.scratchFile("server:\n  lisen: 1.2.3.4:5\nsites:\n  S: { queues: { Q: { maxrss: 2 } } }\n")

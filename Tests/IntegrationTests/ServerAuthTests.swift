@@ -72,6 +72,7 @@ struct ServerAuthTests {
     func verify() throws {
         let server = try ServerProcess(start: false)
         defer { server.cleanUp() }
+        #expect(try PandaProcess.run(["token", "init", "-c", server.configPath]).status == 0, "before the server's first start")
         let token = try server.token("alice", scope: "pilot", queues: ["Q1"], lifetime: "2h")
         let good = try PandaProcess.run(["token", "verify", "-c", server.configPath, token])
         #expect(good.status == 0)

@@ -31,6 +31,37 @@ struct ServerListenerTests {
         #expect(first.process?.isRunning == true)
     }
 
+    @Test("a taken port is reported with the address and the setting, by the server and by the monitor")
+    func portTakenNamed() throws {
+        let first = try ServerProcess()
+        defer { first.cleanUp() }
+        let second = try ServerProcess(queues: ServerProcess.queues + "\nmonitor: { listen: 127.0.0.1:\(first.port) }", start: false)
+        defer { second.cleanUp() }
+        let config = try String(contentsOfFile: second.configPath, encoding: .utf8)
+        try config.replacingOccurrences(of: "listen: 127.0.0.1:\(second.port)", with: "listen: 127.0.0.1:\(first.port)")
+            .write(toFile: second.configPath, atomically: true, encoding: .utf8)
+        /// The role's exit status and standard error; a role that never exits fails the test instead of hanging it.
+        func run(_ arguments: [String]) throws -> (status: Int32?, stderr: String) {
+            let errors = second.directory + "/stderr-\(arguments[0])"
+            let process = try ChildProcess.spawn(PandaProcess.binary, arguments, environment: ["PATH": "/usr/bin:/bin"], stderr: errors)
+            let status = process.wait(timeout: 60)
+            if status == nil { process.kill9() }
+            return (status, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+        }
+        let server = try run(["server", "-c", second.configPath])
+        #expect(server.status == 1)
+        #expect(server.stderr.contains("cannot listen on 127.0.0.1:\(first.port) (server.listen): the address is already in use"), "\(server.stderr)")
+        #expect(!server.stderr.contains("bind(descriptor"), "\(server.stderr)")
+
+        let credential = second.directory + "/monitor.token"
+        try first.token("monitor", scope: "read").write(toFile: credential, atomically: true, encoding: .utf8)
+        chmod(credential, 0o600)
+        let monitor = try run(["monitor", "-c", second.configPath, "--server", "http://127.0.0.1:\(first.port)",
+                                            "--credential", credential])
+        #expect(monitor.status == 1)
+        #expect(monitor.stderr.contains("cannot listen on 127.0.0.1:\(first.port) (monitor.listen): the address is already in use"), "\(monitor.stderr)")
+    }
+
     @Test("a request head that stops midway is closed after the header timeout")
     func halfSentHead() throws {
         let server = try ServerProcess(server: Self.quick)

@@ -1,6 +1,7 @@
 import Foundation
 import PandaCore
 import Testing
+import PandaSystem
 import TestSupport
 
 /// `panda server` on PostgreSQL: the real binary, the real database (the
@@ -53,5 +54,30 @@ struct ServerPostgresTests {
         #expect(throws: (any Error).self) { try server.start() }
         let log = (try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? ""
         #expect(log.contains("nowhere"), "\(log)")
+    }
+
+    @Test("a PostgreSQL without SSL over TCP: the default sslmode stops the server with the cause and the fix; sslmode=disable works")
+    func withoutSSL() throws {
+        let port = try ServerProcess.freePort()
+        let postgres = try PostgresTestServer.listening(onTCPPort: port)
+        defer { postgres.shutdown() }
+        let database = try postgres.createDatabase()
+        let refused = try ServerProcess(start: false, database: "postgres://panda@127.0.0.1:\(port)/\(database)")
+        defer { refused.cleanUp() }
+        // The pool retries for its 15 s deadline first; the exit is what counts, not how soon.
+        let process = try ChildProcess.spawn(PandaProcess.binary, ["server", "-c", refused.configPath],
+                                             environment: ["PATH": "/usr/bin:/bin"], stdout: refused.logPath)
+        let status = process.wait(timeout: 180)
+        if status == nil { process.kill9() }
+        #expect(status == 1)
+        let log = refused.log_()
+        #expect(log.contains("does not offer SSL (sslUnsupported)"), "\(log.suffix(3000))")
+        #expect(log.contains("sslmode=verify-full (panda's default over TCP) insists on TLS"), "\(log.suffix(3000))")
+        #expect(log.contains("?sslmode=disable"), "the fix: \(log.suffix(3000))")
+
+        let plain = try ServerProcess(start: false, database: "postgres://panda@127.0.0.1:\(port)/\(database)?sslmode=disable")
+        defer { plain.cleanUp() }
+        try plain.start()
+        #expect(plain.terminate() == 0)
     }
 }

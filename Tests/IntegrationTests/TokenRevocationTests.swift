@@ -53,6 +53,43 @@ struct TokenRevocationTests {
         #expect(try await server.get("/api/v1/stats/summary", token: alice).status == 401, "denied from the first request after a restart")
     }
 
+    @Test("panda token verify calls a revoked token invalid, with exit 1")
+    func verifyRevoked() throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        let alice = try server.token("alice", scope: "submit")
+        let id = try Self.id(of: alice, server: server)
+        #expect(try PandaProcess.run(["token", "revoke", "-c", server.configPath, id]).status == 0)
+        let verified = try PandaProcess.run(["token", "verify", "-c", server.configPath, alice])
+        #expect(verified.status == 1, "\(verified.stdout)")
+        #expect(!verified.stdout.contains("valid token"))
+        #expect(verified.stderr.contains("invalid token: token \(id) was revoked"), "\(verified.stderr)")
+    }
+
+    @Test("panda token issue never makes a signing key; only the server's first start or panda token init does")
+    func issueMakesNoKey() throws {
+        let server = try ServerProcess(start: false)
+        defer { server.cleanUp() }
+        let key = server.directory + "/state/signing.key"
+        let minted = try PandaProcess.run(["token", "issue", "-c", server.configPath, "--user", "alice", "--scope", "submit"])
+        #expect(minted.status == 1)
+        #expect(minted.stdout.isEmpty, "no token printed: \(minted.stdout)")
+        #expect(minted.stderr.contains("no signing key at \(key)"), "\(minted.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: key), "minting made a key")
+        let verified = try PandaProcess.run(["token", "verify", "-c", server.configPath, "a.b.c"])
+        #expect(verified.status == 1 && !FileManager.default.fileExists(atPath: key), "neither does verify")
+
+        let made = try PandaProcess.run(["token", "init", "-c", server.configPath])
+        #expect(made.status == 0, "\(made.stderr)")
+        let first = try Data(contentsOf: URL(fileURLWithPath: key))
+        let again = try PandaProcess.run(["token", "init", "-c", server.configPath])
+        #expect(again.status == 1 && again.stderr.contains("exists already"), "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: key)) == first, "the key is never replaced")
+        let token = try server.token("alice", scope: "submit")
+        try server.start()
+        #expect(try PandaProcess.run(["token", "verify", "-c", server.configPath, token]).status == 0)
+    }
+
     @Test("a token given whole is revoked, pilot tokens a factory minted included")
     func revokeByText() async throws {
         let server = try ServerProcess()

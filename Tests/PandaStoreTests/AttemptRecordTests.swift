@@ -51,4 +51,23 @@ struct AttemptRecordTests {
         #expect(job.attempts[1].endedAt == now + 30)
         await fixture.close()
     }
+
+    @Test("after its owner's retry, the earlier attempt ended when it failed, not when it was retried", arguments: StoreBackend.all)
+    func retryKeepsEndTime(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
+        var jobs = CatalogueAndTaskTests.taskJobs(1, dataset: "out")
+        jobs[0].maxAttempts = 1
+        let task = NewTask(spec: TaskSpec(outputDataset: "out", payload: Payload(executable: "/bin/true")), owner: "alice")
+        let id = try await fixture.store.submitTask(task, jobs: jobs, now: now)
+        let claimed = try #require(try await fixture.store.claim(StoreFixture.pilot(), now: now + 1).first)
+        let failure = JobUpdate(jobID: claimed.id, attempt: 1, lease: claimed.lease, state: .failed, exitCode: 1, errorCode: 1305)
+        #expect(try await fixture.store.update(failure, now: now + 10).state == .failed)
+        #expect(try await fixture.store.retryTask(id, owner: "alice", now: now + 3600) { _ in nil }?.retried == 1)
+        let job = try #require(try await fixture.store.describe(claimed.id, owner: nil))
+        #expect(job.attempts.map(\.attempt) == [1, 2])
+        #expect(job.attempts[0].state == .failed)
+        #expect(job.attempts[0].endedAt == now + 10, "ended when it failed: \(String(describing: job.attempts[0].endedAt))")
+        #expect(job.attempts[1].endedAt == nil, "the new attempt has not ended")
+        await fixture.close()
+    }
 }

@@ -21,7 +21,7 @@ public final class PostgresTestServer: Sendable {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     /// The socket's directory: connect with host=<this>, or `postgres://panda@/DB?host=<this>`.
     public let socketDirectory: String
-    public let port = 5432
+    public let port: Int
     /// The database superuser the tests connect as (trust authentication on the socket only).
     public let user = "panda"
     private let root: String
@@ -55,7 +55,19 @@ public final class PostgresTestServer: Sendable {
         server.stop()
     }
 
-    private init() throws(Failure) {
+    /// A server of its own that also listens on 127.0.0.1:`tcpPort`, without
+    /// SSL (initdb's default), as a site's PostgreSQL on the same host may be;
+    /// stop it with `shutdown()`.
+    public static func listening(onTCPPort tcpPort: Int) throws -> PostgresTestServer {
+        try PostgresTestServer(tcpPort: tcpPort)
+    }
+
+    public func shutdown() {
+        stop()
+    }
+
+    private init(tcpPort: Int? = nil) throws(Failure) {
+        port = tcpPort ?? 5432
         guard FileManager.default.isExecutableFile(atPath: "\(Self.binaries)/initdb"),
               FileManager.default.isExecutableFile(atPath: "\(Self.binaries)/pg_ctl") else {
             throw Failure("""
@@ -77,8 +89,10 @@ public final class PostgresTestServer: Sendable {
             mkdir(root, 0o700)
         }
         try run("initdb", ["-D", "\(root)/data", "-U", user, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
-        // Only the socket in our directory: no TCP port, so parallel test processes never collide.
-        let options = "-k \(root) -c listen_addresses='' -c max_connections=200 -c shared_buffers=32MB"
+        // Only the socket in our directory: no TCP port, so parallel test processes
+        // never collide (unless a test asks for a port it chose free).
+        let listen = tcpPort.map { "-c listen_addresses=127.0.0.1 -p \($0)" } ?? "-c listen_addresses=''"
+        let options = "-k \(root) \(listen) -c max_connections=200 -c shared_buffers=32MB"
         try run("pg_ctl", ["start", "-w", "-t", "60", "-D", "\(root)/data", "-l", "\(root)/postgres.log", "-o", options])
     }
 

@@ -11,6 +11,7 @@ struct CrossChecks {
 
     func run() {
         checkServer()
+        checkMonitor()
         let storageNames = configuration.storageEndpoints.map(\.name)
         for queue in configuration.queues {
             checkStorage(of: queue, names: storageNames)
@@ -26,6 +27,20 @@ struct CrossChecks {
             report(["server.listen"], "listening on \(server.listen.host) without TLS exposes tokens to the network; set server.tls, or server.insecure: true if something in front terminates TLS")
         }
         checkDatabasePassword(server)
+    }
+
+    /// What `panda monitor` refuses at start, refused here too, so that
+    /// `panda config check` never passes a monitor section it will not run.
+    private func checkMonitor() {
+        let monitor = configuration.monitor
+        if !monitor.listen.isLoopback, monitor.auth == .none {
+            report(["monitor.listen", "monitor.auth"], "listening on \(monitor.listen.host) with monitor.auth: none lets anyone who reaches it "
+                   + "read every job with the monitor's credential; set monitor.auth: token, or listen on 127.0.0.1")
+        }
+        if !monitor.listen.isLoopback, monitor.auth == .token, !monitor.servedOverTLS {
+            report(["monitor.listen", "monitor.auth"], "listening on \(monitor.listen.host) in plain HTTP with monitor.auth: token sends users' "
+                   + "tokens across the network in clear; set monitor.tls, or listen on 127.0.0.1 behind an HTTPS proxy with monitor.proxy_tls: true")
+        }
     }
 
     /// The password file belongs to a PostgreSQL database, and must exist and

@@ -51,6 +51,7 @@ extension JobSpec {
             if let name, let problem = PathName.problem(name, as: kind, at: place) { problems.append(problem) }
         }
         if payload.executable.isEmpty { problems.append("payload.executable is empty") }
+        if let image = payload.container, let problem = ContainerImage.problem(image, at: "payload.container") { problems.append(problem) }
         check(queue, as: .queue, at: "queue")
         check(outputDataset, as: .dataset, at: "output_dataset")
         if !(1...1024).contains(resources.cores) { problems.append("resources.cores \(resources.cores) is not 1 to 1024") }

@@ -57,9 +57,9 @@ enum JobPage: MonitorPage {
             ("pilot", "\(job.pilot ?? "—")"),
             ("batch id", "<span id=\"batch-id\">\(job.batchID ?? "—")</span>"),
             ("submitted", "\(Format.time(status.createdAt))"),
-            ("command", "<code>\(([spec.payload.executable] + spec.payload.arguments).joined(separator: " "))</code>"),
+            ("command", "<code>\(spec.payload.commandLine)</code>"),
             ("container", "\(spec.payload.container ?? "—")"),
-            ("asked", "\(spec.resources.cores) cores, memory \(spec.resources.memory?.description ?? "queue's"), disk \(spec.resources.disk?.description ?? "queue's"), walltime \(spec.resources.walltime?.description ?? "queue's")"),
+            ("asked", "\(spec.resources.summary)"),
             ("used", "CPU \(job.cpuSeconds.map { String(format: "%.1f s", $0) } ?? "—"), max RSS \(job.maxRSS?.description ?? "—")"),
             ("steps", "\(job.timings.map { String(format: "setup %.1f s, stage-in %.1f s, payload %.1f s, stage-out %.1f s", $0.setup, $0.stageIn, $0.payload, $0.stageOut) } ?? "—")"),
         ]

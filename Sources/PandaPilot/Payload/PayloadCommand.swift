@@ -19,6 +19,16 @@ struct PayloadCommand: Sendable {
         PilotCredential.environmentName, "PANDA_TOKEN", "PANDA_TOKEN_FILE", "PANDA_FACTORY_TOKEN",
     ]
 
+    /// Runtimes whose command line takes `--` before the image (all parse
+    /// options with Go's cobra, which stops at `--`), so that nothing after
+    /// it is read as an option of theirs.
+    static let runtimesTakingEndOfOptions: Set<String> = ["apptainer", "singularity", "docker", "podman"]
+
+    static func endOfOptions(_ containerCommand: [String]) -> [String] {
+        guard let program = containerCommand.first?.split(separator: "/").last else { return [] }
+        return runtimesTakingEndOfOptions.contains(String(program)) ? ["--"] : []
+    }
+
     init(job: DispatchedJob, workDirectory: String, queue: String, inherited: [String: String],
          user: Spawn.Identity? = nil) throws(JobFailure) {
         var arguments = [job.spec.payload.executable] + job.spec.payload.arguments
@@ -26,7 +36,12 @@ struct PayloadCommand: Sendable {
             guard !job.limits.containerCommand.isEmpty else {
                 throw JobFailure(ErrorCode.queueWithoutContainers, "the job asks for container \(image) but queue \(queue) has no container_command")
             }
-            arguments = job.limits.containerCommand + [image] + arguments
+            // The server checked it at submission; checked again here, since
+            // it lands in the runtime's argv, where an option would be obeyed.
+            if let problem = ContainerImage.problem(image, at: "payload.container") {
+                throw JobFailure(ErrorCode.payloadFailed, problem)
+            }
+            arguments = job.limits.containerCommand + Self.endOfOptions(job.limits.containerCommand) + [image] + arguments
         }
         var environment = inherited.filter { !Self.credentialVariables.contains($0.key) }
         environment.merge(job.spec.payload.environment) { $1 }

@@ -40,7 +40,7 @@ enum PostgresJobMoves {
     static func fail(_ tx: PostgresWrite, job: CurrentJob, code: ErrorCode, diagnostic: String?, now: Double) async throws -> JobState {
         try await record(tx, job: job, to: .failed, now: now, reason: diagnostic ?? code.text, errorCode: code.number, lease: job.lease)
         if code.isRetryable, job.attempt < job.maxAttempts, job.command == nil {
-            try await keepOutcome(tx, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, now: now)
+            try await keepOutcome(tx, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, at: now)
             try await tx.session.execute(PostgresQuery(unsafeSQL: """
                 UPDATE jobs SET state = 'activated', attempt = attempt + 1, \(JobMoves.cleanAttempt), state_changed_at = $1 WHERE id = $2
                 """, binds: bindings(now, job.id)))
@@ -57,7 +57,8 @@ enum PostgresJobMoves {
 
     /// Starts a new attempt of an ended job as activated (its owner's retry).
     static func restart(_ tx: PostgresWrite, job: CurrentJob, at queue: String, now: Double, reason: String) async throws {
-        try await keepOutcome(tx, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, now: now)
+        // The attempt ended when the job reached its final state, not now.
+        try await keepOutcome(tx, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, at: nil)
         try await tx.session.execute(PostgresQuery(unsafeSQL: """
             UPDATE jobs SET state = 'activated', queue = $1, attempt = attempt + 1, max_attempts = greatest(max_attempts, attempt + 1),
                 \(JobMoves.cleanAttempt), state_changed_at = $2
@@ -68,13 +69,15 @@ enum PostgresJobMoves {
         tx.count(queue: queue, state: .activated, by: 1)
     }
 
-    /// Keeps the ending attempt's outcome, as the job row has it, in the job's attempt records.
-    static func keepOutcome(_ tx: PostgresWrite, job: Int64, ended state: JobState, errorCode: Int?, errorDiag: String?, now: Double) async throws {
+    /// Keeps the ending attempt's outcome, as the job row has it, in the job's
+    /// attempt records; `at` nil: it ended at the row's last state change.
+    static func keepOutcome(_ tx: PostgresWrite, job: Int64, ended state: JobState, errorCode: Int?, errorDiag: String?, at: Double?) async throws {
         try await tx.session.execute("""
             INSERT INTO job_attempts (job_id, attempt, state, queue, pilot, node, exit_code, error_code, error_diag,
                 cpu_seconds, max_rss, outputs, timings, ended_at)
             SELECT id, attempt, \(state.rawValue), queue, pilot, node, exit_code, coalesce(\(errorCode.map(Int64.init))::bigint, error_code),
-                coalesce(\(errorDiag)::text, error_diag), cpu_seconds, max_rss, outputs, timings, \(now) FROM jobs WHERE id = \(job)
+                coalesce(\(errorDiag)::text, error_diag), cpu_seconds, max_rss, outputs, timings,
+                coalesce(\(at)::double precision, state_changed_at) FROM jobs WHERE id = \(job)
             ON CONFLICT (job_id, attempt) DO UPDATE SET state = excluded.state, queue = excluded.queue, pilot = excluded.pilot,
                 node = excluded.node, exit_code = excluded.exit_code, error_code = excluded.error_code, error_diag = excluded.error_diag,
                 cpu_seconds = excluded.cpu_seconds, max_rss = excluded.max_rss, outputs = excluded.outputs, timings = excluded.timings,

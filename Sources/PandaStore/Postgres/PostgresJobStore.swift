@@ -47,8 +47,10 @@ public final class PostgresJobStore: JobStore {
                 group.addTask { try await store.session { session in try await PostgresSchema.migrate(session) } }
                 group.addTask {
                     try await Task.sleep(for: connectDeadline)
-                    throw StoreError.database("no connection within \(connectDeadline) to \(settings.endpoint) as \(settings.user) "
-                                              + "(is PostgreSQL running there, and does pg_hba.conf let this user in?)")
+                    // The pool only logged why; one direct connection says it in the error.
+                    let cause = await PostgresConnectFailure.probe(settings, logger: logger)
+                    throw StoreError.database("no connection within \(connectDeadline) to \(settings.endpointDescription) as \(settings.user): "
+                                              + (cause ?? "it answers now, but too slowly (is it overloaded or still starting?)"))
                 }
                 try await group.next()
                 group.cancelAll()

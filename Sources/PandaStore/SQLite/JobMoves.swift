@@ -47,7 +47,7 @@ enum JobMoves {
     static func fail(_ db: Database, job: CurrentJob, code: ErrorCode, diagnostic: String?, now: Double) throws -> JobState {
         try record(db, job: job, to: .failed, now: now, reason: diagnostic ?? code.text, errorCode: code.number, lease: job.lease)
         if code.isRetryable, job.attempt < job.maxAttempts, job.command == nil {
-            try keepOutcome(db, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, now: now)
+            try keepOutcome(db, job: job.id, ended: .failed, errorCode: code.number, errorDiag: diagnostic ?? code.text, at: now)
             try db.cachedStatement(sql: """
                 UPDATE jobs SET state = 'activated', attempt = attempt + 1, \(cleanAttempt), state_changed_at = ? WHERE id = ?
                 """).execute(arguments: [now, job.id])
@@ -64,7 +64,8 @@ enum JobMoves {
     /// Starts a new attempt of an ended job as activated (a retry its owner
     /// asked for); it gets at least that one attempt more than it had.
     static func restart(_ db: Database, job: CurrentJob, at queue: String, now: Double, reason: String) throws {
-        try keepOutcome(db, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, now: now)
+        // The attempt ended when the job reached its final state, not now.
+        try keepOutcome(db, job: job.id, ended: job.state, errorCode: nil, errorDiag: nil, at: nil)
         try db.cachedStatement(sql: """
             UPDATE jobs SET state = 'activated', queue = ?, attempt = attempt + 1, max_attempts = max(max_attempts, attempt + 1),
                 \(cleanAttempt), state_changed_at = ?
@@ -86,14 +87,15 @@ enum JobMoves {
 
     /// Keeps the ending attempt's outcome, as the job row has it, in the
     /// job's attempt records (`errorCode`/`errorDiag` when the row does not
-    /// carry them yet).
-    static func keepOutcome(_ db: Database, job: Int64, ended state: JobState, errorCode: Int?, errorDiag: String?, now: Double) throws {
+    /// carry them yet). `at` is when it ended; nil for an attempt that
+    /// ended earlier (a retry of a final job): the row's state change then.
+    static func keepOutcome(_ db: Database, job: Int64, ended state: JobState, errorCode: Int?, errorDiag: String?, at: Double?) throws {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO job_attempts (job_id, attempt, state, queue, pilot, node, exit_code, error_code, error_diag,
                 cpu_seconds, max_rss, outputs, timings, ended_at)
             SELECT id, attempt, ?, queue, pilot, node, exit_code, coalesce(?, error_code), coalesce(?, error_diag),
-                cpu_seconds, max_rss, outputs, timings, ? FROM jobs WHERE id = ?
-            """).execute(arguments: [state.rawValue, errorCode, errorDiag, now, job])
+                cpu_seconds, max_rss, outputs, timings, coalesce(?, state_changed_at) FROM jobs WHERE id = ?
+            """).execute(arguments: [state.rawValue, errorCode, errorDiag, at, job])
     }
 
     /// Ends the job as cancelled (killed).

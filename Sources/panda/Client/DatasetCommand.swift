@@ -90,7 +90,7 @@ extension DatasetCommand {
                 result.files = part.files
             }
             if client.json { return try client.printJSON(result) }
-            print("\(dataset): \(result.added) file\(result.added == 1 ? "" : "s") added"
+            say("\(dataset): \(result.added) file\(result.added == 1 ? "" : "s") added"
                   + (result.present > 0 ? ", \(result.present) already there" : "") + "; it holds \(result.files)")
         }
 
@@ -112,7 +112,7 @@ extension DatasetCommand {
             if upload {
                 let url = try StorageLocation.url(under: endpoint.url, scope, name)
                 let summary = try await access.put(path, to: url)
-                if !client.json { print("uploaded \(path) to \(url)") }
+                if !client.json { say("uploaded \(path) to \(url)") }
                 return DatasetFile(scope: scope, lfn: name, size: summary.size, checksum: summary.adler32.description,
                                    replicas: [Replica(storage: endpoint.name, url: url)])
             }
@@ -139,9 +139,9 @@ extension DatasetCommand {
                 table.add("\(file.scope):\(file.lfn)", humanBytes(file.size), file.checksum ?? "", file.isLog ? "log" : "data",
                           file.replicas.map { "\($0.storage) \($0.url)" }.joined(separator: "; "))
             }
-            print(table.render())
+            say(table.render())
             let bytes = contents.files.reduce(Int64(0)) { $0 + $1.size }
-            print("\(contents.name): \(contents.files.count) file\(contents.files.count == 1 ? "" : "s"), \(humanBytes(bytes)), owner \(contents.owner)")
+            say("\(contents.name): \(contents.files.count) file\(contents.files.count == 1 ? "" : "s"), \(humanBytes(bytes)), owner \(contents.owner)")
         }
     }
 
@@ -158,7 +158,7 @@ extension DatasetCommand {
             for dataset in datasets {
                 table.add(dataset.name, dataset.owner, String(dataset.files), humanBytes(dataset.bytes), localTime(dataset.createdAt))
             }
-            print(table.render())
+            say(table.render())
         }
     }
 }

@@ -46,8 +46,8 @@ struct JobsCommand: AsyncParsableCommand {
                       "\(job.attempt)/\(job.maxAttempts)", localTime(job.stateChangedAt),
                       errorText(code: job.errorCode, diagnostic: job.errorDiag))
         }
-        print(table.render())
-        if before != nil { print("(more: --limit 0 lists all)") }
+        say(table.render())
+        if before != nil { say("(more: --limit 0 lists all)") }
     }
 }
 
@@ -68,7 +68,7 @@ struct ShowCommand: AsyncParsableCommand {
         let api = try client.client(try client.settings())
         let description = try await client.call { () throws(ClientError) in try await api.describe(job) }
         if client.json { return try client.printJSON(description) }
-        print(Self.render(description))
+        say(Self.render(description))
     }
 
     static func render(_ job: JobDescription) -> String {
@@ -84,10 +84,9 @@ struct ShowCommand: AsyncParsableCommand {
         field("owner", status.owner)
         field("queue", status.queue)
         field("node", [job.node, job.pilot.map { "pilot \($0)" }].compactMap { $0 }.joined(separator: ", "))
-        field("command", ([spec.payload.executable] + spec.payload.arguments).map(SubmitCommand.shellQuoted).joined(separator: " "))
+        field("command", spec.payload.commandLine)
         field("container", spec.payload.container)
-        field("resources", "\(spec.resources.cores) core\(spec.resources.cores == 1 ? "" : "s")"
-              + (spec.resources.memory.map { ", \($0) memory" } ?? "") + (spec.resources.walltime.map { ", \($0) walltime" } ?? ""))
+        field("resources", spec.resources.summary)
         field("exit code", job.exitCode.map(String.init))
         field("error", errorText(code: status.errorCode, diagnostic: status.errorDiag))
         field("waiting", job.waiting)
@@ -121,7 +120,8 @@ struct ShowCommand: AsyncParsableCommand {
             lines.append("    \(localTime(event.at))  #\(event.attempt)  \(event.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
                          + "\(event.reason.map { " " + $0 } ?? "")\(error)")
         }
-        return lines.joined(separator: "\n")
+        // Each line is one line whatever its values hold (a job name with a newline).
+        return lines.map(TerminalText.escaped).joined(separator: "\n")
     }
 
     /// One attempt on one line: `#2  failed  node7  exit 1  [1305 ...]  cpu 3.1 s  rss 210 MB  2 files, log`.

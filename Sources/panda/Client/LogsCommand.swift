@@ -64,20 +64,30 @@ struct LogsCommand: AsyncParsableCommand {
         do {
             if let directory = extract {
                 let entries = try TarGzReader.extract(tarball, into: directory)
-                for entry in entries { print(directory + "/" + entry.name) }
+                for entry in entries { say(directory + "/" + entry.name) }
             } else if let name = cat {
-                // Streamed to stdout: nothing of the file is held or written to disk.
+                // Streamed: nothing of the file is held. Into a pipe or file as it
+                // is; on a terminal through a scratch file, to be shown escaped
+                // (another user's payload wrote it).
+                let terminal = isatty(STDOUT_FILENO) == 1
+                let shown = scratch + "/shown"
+                guard !terminal || FileManager.default.createFile(atPath: shown, contents: nil),
+                      let output = terminal ? FileHandle(forWritingAtPath: shown) : Optional(FileHandle.standardOutput) else {
+                    printError("panda: cannot write \(shown)")
+                    throw ExitCode(1)
+                }
                 let copied = try TarGzReader.copy(of: tarball, firstMatching: { $0 == name || ($0 as NSString).lastPathComponent == name },
-                                                  to: FileHandle.standardOutput.fileDescriptor)
+                                                  to: output.fileDescriptor)
                 guard copied.found != nil else {
                     printError("panda: \(log.lfn) has no \(name); it holds \(copied.all.map { ($0.name as NSString).lastPathComponent }.joined(separator: ", "))")
                     throw ExitCode(1)
                 }
+                if terminal { writeEscaped(file: shown) }
             } else {
-                print("\(log.lfn) (\(log.url))")
+                say("\(log.lfn) (\(log.url))")
                 var table = TextTable("SIZE", "NAME")
                 for entry in try TarGzReader.entries(of: tarball) { table.add(String(entry.size), entry.name) }
-                print(table.render())
+                say(table.render())
             }
         } catch let error as TarGzReader.Failure {
             printError("panda: \(error)")

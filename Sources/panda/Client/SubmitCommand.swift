@@ -105,7 +105,7 @@ struct SubmitCommand: AsyncParsableCommand {
         } else if dryRun {
             printPreview(result)
         } else {
-            print("task \(result.taskID ?? 0): \(result.jobs) job\(result.jobs == 1 ? "" : "s") (\(Self.queueList(result.queues)))")
+            say("task \(result.taskID ?? 0): \(result.jobs) job\(result.jobs == 1 ? "" : "s") (\(Self.queueList(result.queues)))")
         }
         if wait, !dryRun, let id = result.taskID {
             let state = try await TaskWatcher(client: api, options: client, task: id, interval: interval).follow()
@@ -171,22 +171,17 @@ struct SubmitCommand: AsyncParsableCommand {
             table.add(spec.name ?? "", planned.queue,
                       inputs.count <= 2 ? inputs.joined(separator: ",") : "\(inputs[0]),… (\(inputs.count))",
                       spec.outputs.map(\.lfn).joined(separator: ","),
-                      ([spec.payload.executable] + spec.payload.arguments).map(Self.shellQuoted).joined(separator: " "))
+                      spec.payload.commandLine)
         }
-        print(table.render())
+        say(table.render())
         let more = result.jobs - result.preview.count
-        if more > 0 { print("… and \(more) more") }
-        print("dry run: nothing submitted; \(result.jobs) job\(result.jobs == 1 ? "" : "s") would be made (\(Self.queueList(result.queues)))")
+        if more > 0 { say("… and \(more) more") }
+        say("dry run: nothing submitted; \(result.jobs) job\(result.jobs == 1 ? "" : "s") would be made (\(Self.queueList(result.queues)))")
     }
 
     static func queueList(_ queues: [String: Int]) -> String {
         queues.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map { "\($0.key) \($0.value)" }
             .joined(separator: ", ")
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,%+@".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

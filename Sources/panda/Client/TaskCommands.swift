@@ -42,7 +42,7 @@ struct TasksCommand: AsyncParsableCommand {
             table.add(String(task.id), task.name ?? "", task.state.rawValue, String(task.jobs), String(task.count(.finished)),
                       String(task.count(.failed) + task.count(.cancelled)), task.outputDataset ?? "", localTime(task.createdAt))
         }
-        print(table.render())
+        say(table.render())
     }
 }
 
@@ -70,7 +70,7 @@ struct KillCommand: AsyncParsableCommand {
         if let task {
             let result = try await client.call { () throws(ClientError) in try await api.killTask(task) }
             if client.json { return try client.printJSON(result) }
-            print("task \(task): \(result.cancelled) cancelled, \(result.killRequested) being killed by their pilots, "
+            say("task \(task): \(result.cancelled) cancelled, \(result.killRequested) being killed by their pilots, "
                   + "\(result.alreadyFinal) had already ended")
             return
         }
@@ -79,9 +79,9 @@ struct KillCommand: AsyncParsableCommand {
         var missing = false
         for result in results {
             switch result.outcome {
-            case .cancelled: print("job \(result.jobID): cancelled")
-            case .killRequested: print("job \(result.jobID): its pilot will kill it at its next heartbeat")
-            case .alreadyFinal: print("job \(result.jobID): already \(result.state?.rawValue ?? "ended")")
+            case .cancelled: say("job \(result.jobID): cancelled")
+            case .killRequested: say("job \(result.jobID): its pilot will kill it at its next heartbeat")
+            case .alreadyFinal: say("job \(result.jobID): already \(result.state?.rawValue ?? "ended")")
             case .notFound:
                 printError("panda: job \(result.jobID) does not exist or is not yours")
                 missing = true
@@ -109,7 +109,7 @@ struct RetryCommand: AsyncParsableCommand {
         let api = try client.client(try client.settings())
         let result = try await client.call { () throws(ClientError) in try await api.retryTask(task) }
         if client.json && !wait { return try client.printJSON(result) }
-        if !client.json { print("task \(task): \(result.retried) job\(result.retried == 1 ? "" : "s") retried") }
+        if !client.json { say("task \(task): \(result.retried) job\(result.retried == 1 ? "" : "s") retried") }
         if wait {
             let state = try await TaskWatcher(client: api, options: client, task: task, interval: .seconds(2)).follow()
             if state != .done { throw ExitCode(1) }

@@ -24,8 +24,9 @@ struct TaskWatcher {
             if options.json {
                 if status.state.isFinal { try options.printJSON(status) }
             } else if isTerminal {
-                let lines = Self.block(status, elapsed: ContinuousClock.now - started)
-                // Back to the block's first line, clear to the end, draw again.
+                let lines = Self.block(status, elapsed: ContinuousClock.now - started).map(TerminalText.escaped)
+                // Back to the block's first line, clear to the end, draw again:
+                // the only control sequences printed are these, the lines' own are escaped.
                 print((drawn > 0 ? "\u{1B}[\(drawn)F\u{1B}[J" : "") + lines.joined(separator: "\n"))
                 drawn = lines.count
             } else {
@@ -34,7 +35,7 @@ struct TaskWatcher {
                 let lines = Self.plain(status)
                 let quiet = ContinuousClock.now - lastPrinted >= .seconds(60)
                 for (index, line) in lines.enumerated() where !lastPlain.contains(line) || (index == 0 && quiet) {
-                    print(line)
+                    say(TerminalText.escaped(line))
                     lastPrinted = ContinuousClock.now
                 }
                 lastPlain = lines

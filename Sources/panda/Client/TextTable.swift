@@ -1,6 +1,8 @@
 import Foundation
+import PandaCore
 
-/// Columns padded to their widest cell, for terminal listings.
+/// Columns padded to their widest cell, for terminal listings. Cells are
+/// escaped (TerminalText): a value cannot break its row or drive the terminal.
 struct TextTable {
     let header: [String]
     var rows: [[String]] = []
@@ -10,7 +12,7 @@ struct TextTable {
     }
 
     mutating func add(_ cells: String...) {
-        rows.append(cells)
+        rows.append(cells.map(TerminalText.escaped))
     }
 
     func render() -> String {

@@ -205,9 +205,3 @@ struct UpCommand: AsyncParsableCommand {
             """)
     }
 }
-
-/// Prints a line and flushes, so progress shows at once in a pipe or a journal too.
-func say(_ line: String) {
-    print(line)
-    fflush(nil)
-}

@@ -64,27 +64,68 @@ struct PilotJobTests {
         #expect(FileManager.default.fileExists(atPath: source), "the replica itself is untouched")
     }
 
-    @Test("a job naming a container image runs under the queue's container_command with the image; a queue without one refuses (1384)")
+    @Test("a job naming a container image runs under the queue's container_command with -- before the image; a queue without one refuses it at submission")
     func container() async throws {
-        // A stand-in for `apptainer exec IMAGE`: records the image, runs the rest.
+        // A stand-in for apptainer: records its command line, checks `exec -- IMAGE`, runs the rest.
+        let bin = NSTemporaryDirectory() + "panda-runtime-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bin) }
+        try """
+            #!/bin/sh
+            printf '%s\\n' "$@" > argv.txt
+            [ "$1" = exec ] && [ "$2" = -- ] || exit 3
+            shift 3
+            exec "$@"
+            """.write(toFile: bin + "/apptainer", atomically: true, encoding: .utf8)
+        chmod(bin + "/apptainer", 0o755)
         let site = try PilotSite(queues: [
-            #"BOXQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB, container_command: [/bin/sh, -c, 'echo "$0" > image.txt; exec "$@"'] }"#,
+            "BOXQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB, container_command: [\(bin)/apptainer, exec] }",
             "BAREQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB }",
         ])
         defer { site.cleanUp() }
-        var boxed = shellJob("echo inside >> image.txt", queue: "BOXQ", outputs: ["image.txt"])
+        var boxed = shellJob("echo inside >> argv.txt", queue: "BOXQ", outputs: ["argv.txt"])
         var payload = boxed["payload"] as! [String: Any]
         payload["container"] = "docker://alpine:3.20"
         boxed["payload"] = payload
+        let ids = try await site.submit([boxed])
+        _ = try site.runPilot("BOXQ")
+        #expect(try await site.wait(for: ids[0]).status.state == .finished)
+        let argv = FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/argv.txt").map { String(decoding: $0, as: UTF8.self) }
+        #expect(argv == "exec\n--\ndocker://alpine:3.20\n/bin/sh\n-c\necho inside >> argv.txt\ninside\n")
+
         var bare = boxed
         bare["queue"] = "BAREQ"
         bare["outputs"] = []
-        let ids = try await site.submit([boxed, bare])
-        _ = try site.runPilot("BOXQ")
-        _ = try site.runPilot("BAREQ")
-        #expect(try await site.wait(for: ids[0]).status.state == .finished)
-        #expect(FileManager.default.contents(atPath: site.storageDirectory + "/user.jdoe/image.txt") == Data("docker://alpine:3.20\ninside\n".utf8))
-        #expect(try await site.wait(for: ids[1]).status.errorCode == 1384)
+        let refused = try await site.server.post("/api/v1/job/submit", token: site.user, json: ["jobs": [bare]])
+        #expect(refused.status == 400)
+        #expect(refused.message.contains("queue BAREQ does not fit: runs no containers (no container_command) and the job asks for docker://alpine:3.20"),
+                "\(refused.message)")
+        bare["queue"] = nil
+        let unbrokered = try await site.server.post("/api/v1/job/submit", token: site.user, json: ["jobs": [bare]])
+        #expect(try unbrokered.decode(SubmitResult.self).jobs.map(\.queue) == ["BOXQ"],
+                "brokerage places it only where containers run: \(unbrokered.message)")
+    }
+
+    @Test("an image reference that is a runtime option, or holds what the runtime would split, is refused at submission")
+    func containerOptionsRefused() async throws {
+        let site = try PilotSite(queues: ["BOXQ: { write_to: LOCAL, maxrss: 1GB, maxwdir: 1GB, container_command: [apptainer, exec] }"])
+        defer { site.cleanUp() }
+        for image in ["--privileged", "--bind=/:/host", "-v", "alpine --privileged", "alpine\n--privileged", "docker://x/../y", "a;b"] {
+            var job = shellJob("true", queue: "BOXQ")
+            var payload = job["payload"] as! [String: Any]
+            payload["container"] = image
+            job["payload"] = payload
+            let reply = try await site.server.post("/api/v1/job/submit", token: site.user, json: ["jobs": [job]])
+            #expect(reply.status == 400, "\(image) was accepted")
+            #expect(reply.message.contains("payload.container"), "\(reply.message)")
+        }
+        for image in ["docker://registry.example:5000/ns/img:1.2@sha256:0123abcd", "/cvmfs/unpacked.cern.ch/atlas/athena:22.0", "library://sylabs/alpine"] {
+            var job = shellJob("true", queue: "BOXQ")
+            var payload = job["payload"] as! [String: Any]
+            payload["container"] = image
+            job["payload"] = payload
+            #expect(try await site.server.post("/api/v1/job/submit", token: site.user, json: ["jobs": [job]]).status == 200, "\(image)")
+        }
     }
 
     @Test("a declared output the payload did not write fails the job with 1103")
