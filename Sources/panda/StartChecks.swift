@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PandaConfig
+import PandaListener
 import PandaServer
 
 /// What the roles check at start beyond the file itself (the files the
@@ -46,6 +47,21 @@ struct StartChecks {
                 add(key, "\(error)")
             }
         }
+        // As the listener loads them at start: readable, and the key the certificate's.
+        func certificate(_ setting: String, _ tls: TLSFiles) {
+            var readable = true
+            for (name, path) in [("cert", tls.cert), ("key", tls.key)] where !FileManager.default.isReadableFile(atPath: path) {
+                add("\(setting).\(name)", "cannot read \(path): \(String(cString: strerror(errno)))",
+                    note: FileManager.default.fileExists(atPath: path))
+                readable = false
+            }
+            guard readable else { return }
+            do {
+                _ = try ReloadableCertificate(files: tls)
+            } catch {
+                add(setting, error.description)
+            }
+        }
         if has("server") {
             let key = configuration.server.signingKey
             // Missing is fine (the first start makes it); present, it must be usable.
@@ -58,13 +74,9 @@ struct StartChecks {
                     add("server.signing_key", "\(error)")
                 }
             }
-            if let tls = configuration.server.tls {
-                for (name, path) in [("cert", tls.cert), ("key", tls.key)] where !FileManager.default.isReadableFile(atPath: path) {
-                    add("server.tls.\(name)", "cannot read \(path): \(String(cString: strerror(errno)))",
-                        note: FileManager.default.fileExists(atPath: path))
-                }
-            }
+            if let tls = configuration.server.tls { certificate("server.tls", tls) }
         }
+        if has("monitor"), let tls = configuration.monitor.tls { certificate("monitor.tls", tls) }
         if has("monitor"), configuration.monitor.auth == .none {
             if let path = configuration.monitor.credential {
                 credential("monitor.credential", path)
