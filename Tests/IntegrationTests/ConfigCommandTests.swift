@@ -43,7 +43,7 @@ struct ConfigCommandTests {
             .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") && !$0.contains("See 'panda help") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(names == ["up", "server", "factory", "pilot", "monitor", "submit", "watch", "tasks", "jobs", "show", "kill", "retry", "logs",
-                          "dataset", "token", "config", "db"])
+                          "dataset", "queue", "token", "config", "db"])
     }
 
     @Test("a usage error exits 2, as the man pages and docs/client.md say, with the usage on stderr",
