@@ -20,12 +20,16 @@ import Foundation
 //   swift build -c release --static-swift-stdlib --product panda    (as `make release` ships it)
 //   swift build -c release --product panda-pilot-bench
 //   .build/release/panda-pilot-bench --panda .build/release/panda --jobs 1000
+//   .build/release/panda-pilot-bench --panda .build/release/panda --jobs 300 --strace /tmp/pilot.strace   (system calls)
 
 let options = BenchmarkOptions()
 let pandaBinary = options.panda
 let jobCount = options.integer("--jobs", default: 1000)
 /// How many spawns of /bin/true measure what one costs.
 let spawnSamples = max(1, options.integer("--spawn-samples", default: 500))
+/// With `--strace FILE`, the measured pilot runs under `strace -f -c -o FILE.nologs|.logs`
+/// (system calls per job; its times are then a traced pilot's).
+let straceFile = options.string("--strace", default: "")
 
 /// The largest "Anonymous:" figure of /proc/PID/smaps_rollup seen while
 /// the process runs: its own memory, without the executable's file pages.
@@ -146,7 +150,10 @@ func run(withLogs: Bool, spawn: (seconds: Double, cpu: Double)) throws {
         submitted += batch
     }
     let serverCPUBefore = cpuSeconds(of: server.pid)
-    let pilot = try measure(pandaBinary, pilotArguments, environment: environment)
+    let pilot = straceFile.isEmpty
+        ? try measure(pandaBinary, pilotArguments, environment: environment)
+        : try measure("/usr/bin/strace", ["-f", "-c", "-o", straceFile + (withLogs ? ".logs" : ".nologs"), pandaBinary] + pilotArguments,
+                      environment: environment)
     let serverCPU = (cpuSeconds(of: server.pid) - serverCPUBefore) / Double(jobCount)
     // The pilot's own CPU per job: its payloads' (/bin/true's) taken out, as its start-up and exit are.
     let pilotCPU = (pilot.cpu - idleCPU) / Double(jobCount) - spawn.cpu

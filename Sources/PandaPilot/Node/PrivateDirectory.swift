@@ -48,16 +48,27 @@ enum PrivateDirectory {
     }
 
     /// Writes `data` to `path` atomically (a temporary file renamed over it), mode 0600.
-    static func write(_ data: Data, to path: String) throws(Refusal) {
+    /// With `synced` false the data is left to the kernel to write back: it
+    /// survives the pilot being killed, not the node crashing, until `sync(_:)`.
+    static func write(_ data: Data, to path: String, synced wanted: Bool = true) throws(Refusal) {
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Refusal(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
+        let synced = !wanted || fsync(descriptor) == 0
         close(descriptor)
         guard written == data.count, synced, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw Refusal(description: "cannot write \(path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Forces a file written with `synced: false` to disk; false if it cannot.
+    @discardableResult
+    static func sync(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0
     }
 }

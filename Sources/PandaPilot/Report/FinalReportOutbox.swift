@@ -25,15 +25,27 @@ struct FinalReportOutbox {
 
     enum Delivery { case delivered, refused, postponed }
 
-    /// Keeps the report, then tries to deliver it once.
+    /// Keeps the report, then tries to deliver it once. It is written
+    /// before the try, so a pilot killed meanwhile leaves it to the next
+    /// one; it is synced to disk only when that try fails: a report that
+    /// must wait has to outlive a crash of the node too, while one that is
+    /// being delivered does not need the fsync (a node that crashes during
+    /// the try loses the job as it would a moment earlier, to the server's
+    /// lost-heartbeat retry). The fsync was most of a trivial job's cost.
     func deliver(_ update: JobUpdate, summary: String) async {
         let path = directory + "/\(update.jobID).\(update.attempt).json"
+        var kept = true
         do {
-            try PrivateDirectory.write(try JSONEncoder().encode(update), to: path)
+            try PrivateDirectory.write(try JSONEncoder().encode(update), to: path, synced: false)
         } catch {
+            kept = false
             log.info("job \(update.jobID): the final report could not be kept on disk (\(error)); sending it anyway")
         }
-        if await send(update, summary: summary) != .postponed { unlink(path) }
+        if await send(update, summary: summary) != .postponed {
+            unlink(path)
+        } else if kept && !PrivateDirectory.sync(path) {
+            log.info("job \(update.jobID): the final report kept in \(directory) could not be synced to disk")
+        }
     }
 
     /// Delivers every report kept here; returns how many are still waiting.
