@@ -221,9 +221,10 @@ struct JobRunner {
                       timings: StepTimings) async -> Outcome {
         let job = attempt.job
         do {
-            try RecoveryArea(root: settings.recoveryArea, queue: settings.queue).keep(job: job, queue: settings.queue, files: files)
+            let kept = try RecoveryArea(root: settings.recoveryArea, queue: settings.queue).keep(job: job, queue: settings.queue, files: files)
             log.info("job \(job.id) outputs kept in \(settings.recoveryArea)/\(settings.queue) for recovery: \(error.diagnostic)")
-            return await report(attempt, .holding, failure: error, exit: exit, peak: peak, outputs: nil, timings: timings)
+            // The server keeps what was kept: the recovering pilot checks the files against it.
+            return await report(attempt, .holding, failure: error, exit: exit, peak: peak, outputs: kept, timings: timings)
         } catch let keepError {
             let failure = JobFailure(error.code, "\(error.diagnostic); the outputs could not be kept for recovery either: \(keepError)")
             return await report(attempt, .failed, failure: failure, exit: exit, peak: peak, outputs: nil, timings: timings)
