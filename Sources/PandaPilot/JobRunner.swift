@@ -157,6 +157,13 @@ struct JobRunner {
                                   deadline: deadline, deadlineReason: reason)
         let peak = await PayloadMonitor(watches: watches, interval: settings.watchInterval).run(until: payload, control: control)
         let exit = await payload.exit()
+        // Measured on the pilot's monotonic clock from spawn to exit: a
+        // payload that stopped its pilot (SIGSTOP, same uid) past the
+        // walltime and exited before it was continued still overran it.
+        if exit.duration > job.limits.walltime.duration {
+            control.stop(JobFailure(ErrorCode.walltimeExceeded, "payload ran for \(Int(exit.duration.seconds)) s, past its walltime of "
+                                    + "\(job.limits.walltime) (its pilot was stopped or delayed meanwhile)"))
+        }
         await running.value
         // Processes that left the payload's group (setsid, double fork) were
         // reparented to the pilot, a child subreaper: none outlives the job.
