@@ -92,7 +92,7 @@ struct FactoryCommand: AsyncParsableCommand {
         return FactorySettings(factory: section, queues: served, servers: servers, token: token, pilotCommand: pilotCommand, spool: spool,
                                configPath: configPath,
                                storage: Dictionary(configuration.storageEndpoints.map { ($0.name, $0.url.string) }) { first, _ in first },
-                               pilotSharedUID: configuration.pilot.sharedUID)
+                               pilotSharedUID: configuration.pilot.sharedUID, pilotsSwitchUser: !configuration.pilot.payloadUsers.isEmpty)
     }
 
     /// SIGHUP: the catalogue read again (CatalogueReload), then the served
