@@ -29,8 +29,48 @@ int panda_set_child_subreaper(void) {
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
+
+// <linux/capability.h>, spelled out: the 64-bit (version 3) capset ABI.
+#define PANDA_CAPABILITY_VERSION_3 0x20080522
+#define PANDA_CAP_CHOWN 0
+#define PANDA_CAP_DAC_OVERRIDE 1
+#define PANDA_CAP_KILL 5
+#define PANDA_CAP_SETGID 6
+#define PANDA_CAP_SETUID 7
+struct panda_cap_header { unsigned int version; int pid; };
+struct panda_cap_data { unsigned int effective, permitted, inheritable; };
+
+// After the id switch: exactly the capabilities a pilot needs to run
+// payloads as another user (switch ids, hand over and enter the work
+// directory the payload owns, end what it leaves), effective, permitted,
+// inheritable and ambient,
+// so they survive execve (PR_SET_KEEPCAPS kept them through a switch away
+// from root; a non-root parent with them ambient keeps them anyway).
+// After the id switch, keeping nothing: a parent that holds capabilities
+// (the factory's unit, a pilot that switches) would otherwise pass its
+// inheritable set on, which a program with file capabilities could turn
+// back into permitted ones.
+static int child_drop_capabilities(void) {
+    struct panda_cap_header header = { PANDA_CAPABILITY_VERSION_3, 0 };
+    struct panda_cap_data data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+static int child_keep_switch_capabilities(void) {
+    const int kept[] = { PANDA_CAP_CHOWN, PANDA_CAP_DAC_OVERRIDE, PANDA_CAP_KILL, PANDA_CAP_SETGID, PANDA_CAP_SETUID };
+    unsigned int mask = 0;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) mask |= 1u << kept[i];
+    struct panda_cap_header header = { PANDA_CAPABILITY_VERSION_3, 0 };
+    struct panda_cap_data data[2] = { { mask, mask, mask }, { 0, 0, 0 } };
+    if (syscall(SYS_capset, &header, data) != 0) return -1;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, kept[i], 0, 0) != 0) return -1;
+    }
+    return 0;
+}
 
 // Reports the failing step's errno to the parent through the close-on-exec
 // pipe and ends the child; only async-signal-safe calls from here on.
@@ -84,9 +124,11 @@ static void child(const struct panda_spawn_request *r, int report) {
     // Raw system calls: glibc's set*id wrappers signal every thread of the
     // process, which after fork is only this one, but stay off that path.
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);   // EINVAL on old kernels: nothing to clear
+    if (r->keep_switch_capabilities && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) child_fail(report);
     if (syscall(SYS_setgroups, r->group_count, r->groups) != 0) child_fail(report);
     if (syscall(SYS_setresgid, r->gid, r->gid, r->gid) != 0) child_fail(report);
     if (syscall(SYS_setresuid, r->uid, r->uid, r->uid) != 0) child_fail(report);
+    if (r->keep_switch_capabilities ? child_keep_switch_capabilities() != 0 : child_drop_capabilities() != 0) child_fail(report);
     // Never run a payload with ids it was not meant to have.
     if (getuid() != r->uid || geteuid() != r->uid || getgid() != r->gid || getegid() != r->gid) {
         errno = EPERM;

@@ -23,9 +23,19 @@ public struct FactorySettings: Sendable {
     public var configPath: String?
     /// Storage endpoint name → URL, for pilots that must be told where inputs are (pilot3).
     public var storage: [String: String]
+    /// The configuration's `pilot.shared_uid`: with accept, every panda
+    /// pilot is started with `--shared-uid accept` (pilots on other hosts
+    /// read no configuration), so the site's choice holds for them too.
+    public var pilotSharedUID: SharedUIDPolicy
+    /// The configuration names `pilot.payload_users`: local `batch.user`
+    /// pilots keep the capabilities to switch to them (`LocalAdapter`).
+    public var pilotsSwitchUser: Bool
 
     public init(factory: FactoryConfig, queues: [QueueConfig], servers: [String], token: String, pilotCommand: [String],
-                spool: String, api: HTTPSettings = HTTPSettings(), configPath: String? = nil, storage: [String: String] = [:]) {
+                spool: String, api: HTTPSettings = HTTPSettings(), configPath: String? = nil, storage: [String: String] = [:],
+                pilotSharedUID: SharedUIDPolicy = .refuse, pilotsSwitchUser: Bool = false) {
+        self.pilotSharedUID = pilotSharedUID
+        self.pilotsSwitchUser = pilotsSwitchUser
         self.factory = factory
         self.queues = queues
         self.servers = servers

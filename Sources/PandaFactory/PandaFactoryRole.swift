@@ -28,7 +28,7 @@ public struct PandaFactoryRole: Sendable {
     public func run(once: Bool = false) async throws {
         let ledger = try PilotLedger(path: settings.factory.state)
         let runner = CommandRunner(timeout: settings.factory.commandTimeout)
-        let local = LocalAdapter()
+        let local = LocalAdapter(pilotsSwitchUser: settings.pilotsSwitchUser)
         let adapters: [BatchSystem: any BatchAdapter] = [
             .slurm: SlurmAdapter(runner: runner), .condor: CondorAdapter(runner: runner),
             .pbs: PBSAdapter(runner: runner), .local: local,

@@ -47,7 +47,7 @@ extension FactoryCycle {
             var command = settings.pilotCommand + configArguments + [
                 "--server", settings.servers.joined(separator: ","), "--queue", queue.name, "--token-file", PilotScript.tokenFile,
                 "--lifetime", lifetime.description, "--pilot-id", name,
-            ]
+            ] + (settings.pilotSharedUID == .accept ? ["--shared-uid", "accept"] : [])
             var environment = queue.batch?.environment ?? [:]
             if queue.pilots.flavour == .pilot3 {
                 // PanDA's pilot 3 has its own command line and finds its token through its environment.

@@ -157,6 +157,13 @@ struct JobRunner {
                                   deadline: deadline, deadlineReason: reason)
         let peak = await PayloadMonitor(watches: watches, interval: settings.watchInterval).run(until: payload, control: control)
         let exit = await payload.exit()
+        // Measured on the pilot's monotonic clock from spawn to exit: a
+        // payload that stopped its pilot (SIGSTOP, same uid) past the
+        // walltime and exited before it was continued still overran it.
+        if exit.duration > job.limits.walltime.duration {
+            control.stop(JobFailure(ErrorCode.walltimeExceeded, "payload ran for \(Int(exit.duration.seconds)) s, past its walltime of "
+                                    + "\(job.limits.walltime) (its pilot was stopped or delayed meanwhile)"))
+        }
         await running.value
         // Processes that left the payload's group (setsid, double fork) were
         // reparented to the pilot, a child subreaper: none outlives the job.
@@ -221,9 +228,10 @@ struct JobRunner {
                       timings: StepTimings) async -> Outcome {
         let job = attempt.job
         do {
-            try RecoveryArea(root: settings.recoveryArea, queue: settings.queue).keep(job: job, queue: settings.queue, files: files)
+            let kept = try RecoveryArea(root: settings.recoveryArea, queue: settings.queue).keep(job: job, queue: settings.queue, files: files)
             log.info("job \(job.id) outputs kept in \(settings.recoveryArea)/\(settings.queue) for recovery: \(error.diagnostic)")
-            return await report(attempt, .holding, failure: error, exit: exit, peak: peak, outputs: nil, timings: timings)
+            // The server keeps what was kept: the recovering pilot checks the files against it.
+            return await report(attempt, .holding, failure: error, exit: exit, peak: peak, outputs: kept, timings: timings)
         } catch let keepError {
             let failure = JobFailure(error.code, "\(error.diagnostic); the outputs could not be kept for recovery either: \(keepError)")
             return await report(attempt, .failed, failure: failure, exit: exit, peak: peak, outputs: nil, timings: timings)

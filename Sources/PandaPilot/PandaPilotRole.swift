@@ -79,11 +79,12 @@ public struct PandaPilotRole: Sendable {
         }
         if let payloadUser {
             log.info("payloads run as \(payloadUser.identity)")
-        } else if !settings.payloadUsers.isEmpty {
-            log.info("pilot.payload_users is set, but this pilot cannot switch identity (not root, no CAP_SETUID/CAP_SETGID): "
-                     + "payloads run as the pilot's own user")
-        } else if geteuid() == 0 {
-            log.info("running as root without pilot.payload_user: payloads run as root and can read everything the pilot can")
+        } else {
+            // Only with pilot.shared_uid: accept (`panda pilot` refuses otherwise).
+            let who = geteuid() == 0 ? "as root, so they can read everything the pilot can" : "under the pilot's own uid"
+            let why = settings.payloadUsers.isEmpty ? "no pilot.payload_user" : "this pilot cannot switch identity (not root, no CAP_SETUID/CAP_SETGID)"
+            log.info("payloads run \(who) (\(why); pilot.shared_uid: accept): a payload can kill or stop its pilot and rewrite "
+                     + "what the pilot keeps on this node")
         }
         // Reports earlier pilots could not deliver go first: a holding
         // report must arrive before the recovery that needs it.

@@ -97,7 +97,8 @@ public enum Spawn {
                         stdin_path: strings[1]!, stdout_path: strings[2]!, stderr_path: strings[3] ?? nil,
                         output_flags: O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_APPEND), directory: strings[4] ?? nil,
                         uid: identity.uid, gid: identity.gid, groups: groups.baseAddress, group_count: groups.count,
-                        umask: identity.umask.map { Int32($0) } ?? -1)
+                        umask: identity.umask.map { Int32($0) } ?? -1,
+                        keep_switch_capabilities: identity.keepsSwitchCapabilities ? 1 : 0)
                     return panda_spawn_as(&request, &pid)
                 }
             }

@@ -21,6 +21,12 @@ extension Spawn {
         /// for this process's. Applied only when the child switches user (a
         /// child that is this user anyway is started with this process's).
         public var umask: mode_t?
+        /// The child keeps CAP_SETUID, CAP_SETGID, CAP_CHOWN,
+        /// CAP_DAC_OVERRIDE and CAP_KILL (ambient, nothing else) through the
+        /// switch: a pilot started this way can run its payloads as yet
+        /// another user, whose work directory it enters and takes back. This
+        /// process must hold them (root, or the factory's unit).
+        public var keepsSwitchCapabilities = false
 
         public var description: String { "\(user) (uid \(uid), gid \(gid))" }
 

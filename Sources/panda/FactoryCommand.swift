@@ -91,7 +91,8 @@ struct FactoryCommand: AsyncParsableCommand {
         let configPath = URL(fileURLWithPath: ConfigLoader().path(given: file.path)).standardizedFileURL.path
         return FactorySettings(factory: section, queues: served, servers: servers, token: token, pilotCommand: pilotCommand, spool: spool,
                                configPath: configPath,
-                               storage: Dictionary(configuration.storageEndpoints.map { ($0.name, $0.url.string) }) { first, _ in first })
+                               storage: Dictionary(configuration.storageEndpoints.map { ($0.name, $0.url.string) }) { first, _ in first },
+                               pilotSharedUID: configuration.pilot.sharedUID, pilotsSwitchUser: !configuration.pilot.payloadUsers.isEmpty)
     }
 
     /// SIGHUP: the catalogue read again (CatalogueReload), then the served

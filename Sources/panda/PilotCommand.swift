@@ -19,13 +19,20 @@ struct PilotCommand: AsyncParsableCommand {
             server has it). The server hears from the job through every step, and a kill in any \
             reply stops it. SIGTERM, SIGINT, SIGUSR1 or SIGXCPU stop the payload, report it with \
             the signal's PanDA code and exit. The pilot is a child subreaper: nothing a payload \
-            starts outlives its job. Run as root (or with CAP_SETUID, CAP_SETGID and CAP_CHOWN), \
+            starts outlives its job. Run as root (or with CAP_SETUID, CAP_SETGID, CAP_CHOWN and \
+            CAP_DAC_OVERRIDE), \
             it runs payloads as pilot.payload_user (or one of pilot.payload_users).
 
+            Payloads must not run under the pilot's own uid: without a payload user the pilot \
+            can switch to, it refuses to start unless pilot.shared_uid is accept (or \
+            --shared-uid accept, or PANDA_PILOT_SHARED_UID=accept), and then a payload could \
+            kill or stop its pilot and rewrite what it keeps on the node (docs/security.md).
+
             The token comes from --token-file (mode 0600; removed once read unless \
-            --keep-token-file) or PANDA_PILOT_TOKEN; the payload never sees it. Settings not \
-            given as options come from the pilot: section of -c FILE or $PANDA_CONFIG when \
-            one is given, else from defaults.
+            --keep-token-file), --token-fd (read, then closed) or PANDA_PILOT_TOKEN; the payload \
+            never sees it. When payloads share the pilot's uid, a token file the pilot cannot \
+            remove, or --keep-token-file, is refused. Settings not given as options come from \
+            the pilot: section of -c FILE or $PANDA_CONFIG when one is given, else from defaults.
 
             Exit status: 0 done, 1 setup failed, 3 node refused, 128+N after signal N.
             """)
@@ -39,8 +46,15 @@ struct PilotCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A file holding the pilot token (mode 0600).", valueName: "file"))
     var tokenFile: String?
 
-    @Flag(help: "Leave the token file in place (a payload of the same user could then read it).")
+    @Flag(help: "Leave the token file in place (refused when payloads run under the pilot's own uid).")
     var keepTokenFile = false
+
+    @Option(help: ArgumentHelp("Read the pilot token from this open descriptor (0: standard input), then close it.", valueName: "n"))
+    var tokenFd: Int32?
+
+    @Option(help: ArgumentHelp("Start even when payloads would run under the pilot's own uid: accept or refuse "
+                               + "(default: pilot.shared_uid, else $PANDA_PILOT_SHARED_UID, else refuse).", valueName: "policy"))
+    var sharedUid: SharedUIDPolicy?
 
     @Option(name: [.customShort("c"), .customLong("config")],
             help: ArgumentHelp("A configuration file whose pilot: section gives defaults (also $PANDA_CONFIG).", valueName: "file"))
@@ -73,6 +87,9 @@ struct PilotCommand: AsyncParsableCommand {
 
     func validate() throws {
         if servers.isEmpty { throw ValidationError("--server needs at least one URL") }
+        if tokenFile != nil && tokenFd != nil { throw ValidationError("give --token-file or --token-fd, not both") }
+        if let tokenFd, tokenFd < 0 || tokenFd > 1_000_000 { throw ValidationError("--token-fd \(tokenFd) is not a descriptor number") }
+        if keepTokenFile && tokenFile == nil { throw ValidationError("--keep-token-file needs --token-file") }
         for url in servers where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--server \(url) is not an http:// or https:// URL")
         }
@@ -82,9 +99,16 @@ struct PilotCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pilot = try pilotSection()
+        let sharesUID = PayloadIsolation.sharesUID(payloadUsers: pilot.payloadUsers)
+        // Before the token is read: a refusing pilot leaves its token file for a pilot set up right.
+        if sharesUID && sharedUIDPolicy(configured: pilot) != .accept {
+            printError("panda pilot: refusing to start: " + PayloadIsolation.refusal)
+            throw ExitCode(PandaPilotRole.ExitStatus.setupFailed)
+        }
         let token: String
         do {
-            token = try PilotCredential.load(file: tokenFile, keepFile: keepTokenFile)
+            let source: PilotCredential.Source = tokenFile.map { .file($0, keep: keepTokenFile) } ?? tokenFd.map { .descriptor($0) } ?? .environment
+            token = try PilotCredential.load(source, payloadsShareUID: sharesUID)
         } catch {
             printError("panda pilot: \(error)")
             throw ExitCode(PandaPilotRole.ExitStatus.setupFailed)
@@ -100,6 +124,15 @@ struct PilotCommand: AsyncParsableCommand {
             pilotID: pilotID ?? Self.batchJobID() ?? "pilot-\(RandomHex.make(bits: 48))")
         let status = await PandaPilotRole(settings: settings).run()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// --shared-uid, else the configuration's pilot.shared_uid when it says
+    /// accept, else PANDA_PILOT_SHARED_UID (what `panda up` sets for its
+    /// demo pilots), else refuse.
+    private func sharedUIDPolicy(configured pilot: PilotConfig) -> SharedUIDPolicy {
+        if let sharedUid { return sharedUid }
+        if pilot.sharedUID == .accept { return .accept }
+        return ProcessInfo.processInfo.environment["PANDA_PILOT_SHARED_UID"].flatMap(SharedUIDPolicy.init(rawValue:)) ?? .refuse
     }
 
     /// The pilot: section of the configuration when one is named, else defaults.
@@ -118,6 +151,8 @@ struct PilotCommand: AsyncParsableCommand {
         return environment["PANDA_PILOT_ID"]
     }
 }
+
+extension SharedUIDPolicy: ExpressibleByArgument {}
 
 extension TimeSpan: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }

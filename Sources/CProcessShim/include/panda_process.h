@@ -38,6 +38,11 @@ struct panda_spawn_request {
     const gid_t *groups;
     size_t group_count;
     int umask;                   // negative: the parent's
+    // Nonzero: the child keeps CAP_SETUID, CAP_SETGID, CAP_CHOWN,
+    // CAP_DAC_OVERRIDE and CAP_KILL (and only those) as ambient capabilities through the switch
+    // and execve, so it can in turn run its children (a pilot's payloads)
+    // as another user; the parent must hold them. Zero: it keeps none.
+    int keep_switch_capabilities;
 };
 
 /// Starts the request's child; 0 and its pid in `pid`, or the errno of the

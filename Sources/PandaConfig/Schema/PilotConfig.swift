@@ -23,6 +23,10 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     /// When the pilot runs as root (or with CAP_SETUID/CAP_SETGID), payloads
     /// run as one of these users: one per pilot on a node at a time.
     public var payloadUsers: [String]
+    /// Whether the pilot may run payloads under its own uid (no payload
+    /// user it can switch to): `refuse` (the default) stops it at start,
+    /// `accept` says the site knows what that gives up (docs/security.md).
+    public var sharedUID: SharedUIDPolicy
     /// With nothing to do for this long, the pilot exits.
     public var idleTimeout: TimeSpan
     /// Between SIGTERM and SIGKILL when a payload is stopped.
@@ -35,7 +39,7 @@ public struct PilotConfig: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case workdir, transfer
         case recoveryDir = "recovery_dir", idleTimeout = "idle_timeout", killGrace = "kill_grace"
-        case stateDir = "state_dir", payloadUsers = "payload_users"
+        case stateDir = "state_dir", payloadUsers = "payload_users", sharedUID = "shared_uid"
         case watchInterval = "watch_interval"
     }
 
@@ -53,6 +57,7 @@ public struct PilotConfig: Sendable, Codable, Equatable {
         // `payload_user: NAME` is the pool of one.
         let single: String? = r.value("payload_user")
         payloadUsers = (single.map { [$0] } ?? []) + r.list("payload_users")
+        sharedUID = r.value("shared_uid", default: .refuse)
         idleTimeout = r.value("idle_timeout", default: .minutes(5), in: .seconds(0)...(.days(1)))
         killGrace = r.value("kill_grace", default: .seconds(30), in: .seconds(0)...(.hours(1)))
         watchInterval = r.value("watch_interval", default: .seconds(10), in: .milliseconds(100)...(.hours(1)))
@@ -60,6 +65,19 @@ public struct PilotConfig: Sendable, Codable, Equatable {
         r.finish()
     }
 }
+
+/// `pilot.shared_uid`: what a pilot does when its payloads would run under
+/// its own uid. There a payload can signal, stop and trace its pilot, read
+/// whatever the pilot left on disk and rewrite what the pilot keeps on the
+/// node; the pilot protects what it still can (docs/security.md).
+public enum SharedUIDPolicy: String, Sendable, Codable, Equatable, CaseIterable {
+    /// Do not start: configure a payload user the pilot can switch to.
+    case refuse
+    /// Start anyway, with the protections that hold in that shape.
+    case accept
+}
+
+extension SharedUIDPolicy: ConfigEnum {}
 
 /// How stage-in and stage-out talk to storage over HTTP(S).
 public struct TransferConfig: Sendable, Codable, Equatable {

@@ -56,23 +56,30 @@ public struct RecoverRequest: Sendable, Codable, Equatable {
 
 /// The new lease; the pilot's reports about the job carry it from now on.
 /// `command: kill` says the job was killed while it waited: it is cancelled
-/// now, and the pilot drops its files instead of storing them.
+/// now, and the pilot drops its files instead of storing them. `outputs` is
+/// what the holding report said was kept (name, size, checksum of each
+/// file), the server's record against which the recovering pilot checks the
+/// files it found: anyone who could write the recovery area (a payload of
+/// the pilot's own user) cannot change that record. Nil when the holding
+/// pilot reported none (an older pilot).
 public struct RecoverResult: Sendable, Codable, Equatable {
     public var jobID: Int64
     public var attempt: Int
     public var lease: String
     public var command: PilotCommand?
+    public var outputs: [StoredFile]?
 
     enum CodingKeys: String, CodingKey {
-        case attempt, lease, command
+        case attempt, lease, command, outputs
         case jobID = "job_id"
     }
 
-    public init(jobID: Int64, attempt: Int, lease: String, command: PilotCommand? = nil) {
+    public init(jobID: Int64, attempt: Int, lease: String, command: PilotCommand? = nil, outputs: [StoredFile]? = nil) {
         self.jobID = jobID
         self.attempt = attempt
         self.lease = lease
         self.command = command
+        self.outputs = outputs
     }
 }
 

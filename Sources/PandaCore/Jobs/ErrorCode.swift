@@ -87,6 +87,7 @@ public struct ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let loopingJob = catalogue[1150]!
     public static let stageInTimeout = catalogue[1151]!
     public static let stageOutTimeout = catalogue[1152]!
+    public static let stageOutChecksum = catalogue[1172]!
     public static let stageInChecksum = catalogue[1171]!
     public static let walltimeExceeded = catalogue[1213]!
     public static let memoryExceeded = catalogue[1235]!

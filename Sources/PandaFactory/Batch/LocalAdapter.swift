@@ -14,9 +14,16 @@ import PandaSystem
 /// payloads cannot read the factory's credential or the server's files.
 struct LocalAdapter: BatchAdapter {
     var system: BatchSystem { .local }
+    /// The configuration names `pilot.payload_users`: a `batch.user` pilot
+    /// keeps CAP_SETUID, CAP_SETGID, CAP_CHOWN, CAP_DAC_OVERRIDE and
+    /// CAP_KILL (ambient, nothing else), so its payloads run as yet another user rather than
+    /// under the pilot's own uid, where they could signal it or rewrite what
+    /// it keeps (the pilot refuses that shape by default).
+    var pilotsSwitchUser = false
 
     func submit(_ launches: [PilotLaunch], queue: QueueConfig, submitted: (Int, String) -> Void) async throws(BatchError) {
-        let identity = try Self.identity(for: queue)
+        var identity = try Self.identity(for: queue)
+        if pilotsSwitchUser { identity?.keepsSwitchCapabilities = true }
         // The factory's environment, without its credentials or its systemd sockets.
         var base = ProcessInfo.processInfo.environment.filter { !Self.withheld.contains($0.key) && !$0.key.hasPrefix("WATCHDOG_") }
         if let identity {
@@ -70,14 +77,18 @@ struct LocalAdapter: BatchAdapter {
     /// factory's, mode 0710, and the pilot's output files stay the
     /// factory's (0600): the factory, holding CAP_CHOWN but no
     /// CAP_DAC_OVERRIDE, still reaches them to open them for the child (like
-    /// a shell redirection before sudo), and nobody else gets in.
+    /// a shell redirection before sudo), and nobody else gets in. A pilot
+    /// that runs payloads as another user gets 0711 instead: its payload
+    /// user must reach its work directory inside by path (everything in
+    /// there is 0600/0700, and nothing can be listed).
     static func handOver(_ launch: PilotLaunch, to identity: Spawn.Identity) throws(BatchError) {
         let token = launch.directory + "/pilot.token"
         for path in [token, launch.stdout, launch.stderr] where !FileManager.default.fileExists(atPath: path) {
             FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         // Mode first: once the pilot owns a file, only it may change the mode.
-        for (path, mode, group) in [(token, mode_t(0o600), identity.gid), (launch.directory, mode_t(0o710), getegid())] {
+        let directoryMode: mode_t = identity.keepsSwitchCapabilities ? 0o711 : 0o710
+        for (path, mode, group) in [(token, mode_t(0o600), identity.gid), (launch.directory, directoryMode, getegid())] {
             guard chmod(path, mode) == 0, chown(path, identity.uid, group) == 0 else {
                 throw BatchError.commandFailed(command: "chown \(identity.user) \(path)", detail: String(cString: strerror(errno)))
             }

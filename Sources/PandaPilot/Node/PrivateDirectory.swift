@@ -2,9 +2,16 @@ import Foundation
 
 /// A directory only the pilot's user may use: the state directory holding
 /// the recovery area and the outbox of final reports. Made with mode 0700;
-/// an existing one must belong to this user and be closed to others, and
+/// an existing one must be a directory (not a symlink) of this user, and
 /// every entry read from it must belong to this user and not be a symlink,
 /// so another local user cannot plant what the pilot will act on.
+///
+/// A directory of this user that is open to group or others (made by a
+/// payload of the pilot's own user before the pilot did, say) is closed
+/// again (0700) rather than refused: refusing it would only lose the outputs
+/// meant for it, and what it holds is checked entry by entry anyway. The
+/// check and the repair are made on one descriptor opened without following
+/// symlinks, so the directory checked is the directory repaired.
 ///
 /// ```swift
 /// try PrivateDirectory.ensure("/var/lib/panda-pilot/recovery/LOCAL")
@@ -15,9 +22,10 @@ enum PrivateDirectory {
         let description: String
     }
 
-    /// Creates each missing component of `path` with mode 0700, then checks
-    /// the last one (see `check`).
-    static func ensure(_ path: String) throws(Refusal) {
+    /// Creates each missing component of `path` with mode 0700, then
+    /// secures the last one (see `secure`); returns what `secure` repaired.
+    @discardableResult
+    static func ensure(_ path: String) throws(Refusal) -> String? {
         var built = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             built += "/" + component
@@ -25,20 +33,32 @@ enum PrivateDirectory {
                 throw Refusal(description: "cannot create \(built): \(String(cString: strerror(errno)))")
             }
         }
-        try check(path)
+        return try secure(path)
     }
 
-    /// A directory, not a symlink, of this user, with no access for group or others.
-    static func check(_ path: String) throws(Refusal) {
+    /// A directory, not a symlink, of this user, with no access for group
+    /// or others; one of this user's that is open to them is set to 0700.
+    /// Returns a note saying what was repaired, nil when nothing was.
+    @discardableResult
+    static func secure(_ path: String) throws(Refusal) -> String? {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ELOOP || code == ENOTDIR { throw Refusal(description: "\(path) is not a directory (a symlink?)") }
+            throw Refusal(description: "cannot use \(path): \(String(cString: strerror(code)))")
+        }
+        defer { close(descriptor) }
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw Refusal(description: "cannot use \(path): \(String(cString: strerror(errno)))") }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw Refusal(description: "\(path) is not a directory (a symlink?)") }
+        guard fstat(descriptor, &info) == 0 else { throw Refusal(description: "cannot use \(path): \(String(cString: strerror(errno)))") }
         guard info.st_uid == geteuid() else {
             throw Refusal(description: "\(path) belongs to uid \(info.st_uid), not to the pilot's user (uid \(geteuid()))")
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw Refusal(description: "\(path) has mode \(String(info.st_mode & 0o777, radix: 8)); it must be 0700 (chmod 700 \(path))")
+        let mode = info.st_mode & 0o7777
+        guard mode & 0o077 != 0 || mode & 0o700 != 0o700 else { return nil }
+        guard fchmod(descriptor, 0o700) == 0 else {
+            throw Refusal(description: "\(path) has mode \(String(mode, radix: 8)) and cannot be set to 0700: \(String(cString: strerror(errno)))")
         }
+        return "\(path) had mode \(String(mode, radix: 8)); set to 0700"
     }
 
     /// Whether `path` is of `type` (S_IFDIR, S_IFREG), not a symlink, and this user's.

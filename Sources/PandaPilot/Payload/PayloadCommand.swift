@@ -14,9 +14,11 @@ struct PayloadCommand: Sendable {
     var environment: [String: String]
     var workDirectory: String
 
-    /// Variables that carry the pilot's or a factory's credentials.
+    /// Variables that carry, or lead to, the pilot's or a factory's
+    /// credentials: `CREDENTIALS_DIRECTORY` is where systemd's
+    /// LoadCredential= put the pilot's token.
     static let credentialVariables: Set<String> = [
-        PilotCredential.environmentName, "PANDA_TOKEN", "PANDA_TOKEN_FILE", "PANDA_FACTORY_TOKEN",
+        PilotCredential.environmentName, "PANDA_TOKEN", "PANDA_TOKEN_FILE", "PANDA_FACTORY_TOKEN", "CREDENTIALS_DIRECTORY",
     ]
 
     /// Runtimes whose command line takes `--` before the image (all parse

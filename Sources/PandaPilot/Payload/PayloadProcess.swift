@@ -13,12 +13,16 @@ import Synchronization
 /// ```
 final class PayloadProcess: Sendable {
     let pid: pid_t
-    let started = ContinuousClock.now
+    /// Taken before the spawn: a payload that stops its pilot at once
+    /// (`kill -STOP $PPID`, same uid) cannot move its start to when the
+    /// pilot runs again.
+    let started: ContinuousClock.Instant
     private let outcome = Mutex<PayloadExit?>(nil)
     private let waiters = Mutex<(next: Int, calls: [Int: @Sendable (PayloadExit) -> Void])>((0, [:]))
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, started: ContinuousClock.Instant) {
         self.pid = pid
+        self.started = started
     }
 
     /// With `identity`, the payload runs as that user (the pilot is root or
@@ -28,6 +32,7 @@ final class PayloadProcess: Sendable {
         // Its own process group, so the whole tree can be signalled; nothing
         // the pilot has open (server connections, the journal) leaks in.
         let pid: pid_t
+        let started = ContinuousClock.now
         do {
             pid = try Spawn.start(command.arguments[0], Array(command.arguments.dropFirst()), environment: command.environment,
                                   stdin: "/dev/null", stdout: stdout, stderr: stderr, directory: command.workDirectory,
@@ -35,7 +40,7 @@ final class PayloadProcess: Sendable {
         } catch {
             throw JobFailure(.payloadFailed, "cannot run \(command.arguments[0]): \(error.message)")
         }
-        let process = PayloadProcess(pid: pid)
+        let process = PayloadProcess(pid: pid, started: started)
         let thread = Thread { process.waitForExit() }
         thread.name = "payload-wait-\(pid)"
         thread.start()

@@ -39,6 +39,7 @@ struct JobRecovery {
                 continue
             }
             let lease: String
+            let kept: KeptOutputsCheck
             do {
                 let recovered = try await client.recover(RecoverRequest(jobID: entry.jobID, attempt: entry.attempt, lease: entry.lease ?? "",
                                                                         queue: entry.queue, node: node, pilot: pilot))
@@ -48,6 +49,7 @@ struct JobRecovery {
                     continue
                 }
                 lease = recovered.lease
+                kept = KeptOutputsCheck(record: recovered.outputs)
             } catch .refused(let status, let message) {
                 // The job ended meanwhile (holding timeout, killed): its files are of no use.
                 log.info("recovery of job \(entry.jobID) refused (\(status)): \(message); removing its files")
@@ -58,8 +60,19 @@ struct JobRecovery {
                 area.release(claim)
                 continue
             }
+            if kept.record == nil { log.info("job \(entry.jobID): the server has no record of its kept outputs (an older pilot); not checked") }
+            // Checked before the upload (forged bytes never reach storage) and
+            // after it (what was sent, should a file change in between).
+            if let problem = kept.problem(with: entry.files) {
+                await refuse(claim, lease: lease, problem: problem)
+                continue
+            }
             do {
                 let stored = try await stageOut.run(entry.files)
+                if let problem = kept.problem(with: stored) {
+                    await refuse(claim, lease: lease, problem: problem)
+                    continue
+                }
                 let reply = try await client.update(JobUpdate(jobID: entry.jobID, attempt: entry.attempt, lease: lease, state: .finished,
                                                               exitCode: 0, outputs: stored))
                 log.info("recovered job \(entry.jobID): \(reply.state.rawValue)")
@@ -71,5 +84,20 @@ struct JobRecovery {
             }
         }
         return completed
+    }
+
+    /// Files that are not what the holding pilot kept: the job fails
+    /// (1172, retryable, so it runs again) instead of finishing with them.
+    private func refuse(_ claim: RecoveryArea.Claimed, lease: String, problem: String) async {
+        let entry = claim.entry
+        log.info("recovery of job \(entry.jobID) refused: \(problem); failing it")
+        let diagnostic = "outputs changed in the recovery area after they were kept: \(problem)"
+        do {
+            _ = try await client.update(JobUpdate(jobID: entry.jobID, attempt: entry.attempt, lease: lease, state: .failed,
+                                                  errorCode: ErrorCode.stageOutChecksum.number, errorDiag: diagnostic))
+        } catch {
+            log.info("job \(entry.jobID): the failure was not reported (\(error)); the holding timeout will end it")
+        }
+        area.remove(claim)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PandaClient
 import PandaCore
 import PandaSystem
 
@@ -15,7 +16,9 @@ import PandaSystem
 /// entry, manifest and file must belong to that user and not be a symlink,
 /// and a manifest names only plain file names, its own job and its own
 /// queue — `RecoveryManifestCheck` then holds its URLs to the storage
-/// endpoints. Entries appear and are claimed by rename, which is atomic on
+/// endpoints, and `KeptOutputsCheck` its files' sizes and checksums to the
+/// server's record of what was kept (a payload of the pilot's own user can
+/// rewrite anything here; it cannot rewrite that record). Entries appear and are claimed by rename, which is atomic on
 /// one file system, so pilots sharing the area never take the same job
 /// twice. A claim older than `staleClaim` (its pilot died) may be taken over.
 struct RecoveryArea {
@@ -49,8 +52,12 @@ struct RecoveryArea {
         let unclaimedPath: String
     }
 
-    /// Moves the files into the area and records where they should go.
-    func keep(job: DispatchedJob, queue: String, files: [OutgoingFile]) throws {
+    /// Moves the files into the area and records where they should go;
+    /// returns each file's name, size and adler32 as kept, for the holding
+    /// report: the server's record the recovering pilot checks the files
+    /// against (`KeptOutputsCheck`), since anything on the node may change.
+    @discardableResult
+    func keep(job: DispatchedJob, queue: String, files: [OutgoingFile]) throws -> [StoredFile] {
         try PrivateDirectory.ensure(root)
         try PrivateDirectory.ensure(directory)
         let name = "\(job.id).\(job.attempt)"
@@ -59,11 +66,15 @@ struct RecoveryArea {
         try? manager.removeItem(atPath: incoming)
         guard mkdir(incoming, 0o700) == 0 else { throw PrivateDirectory.Refusal(description: "cannot create \(incoming)") }
         var kept: [OutgoingFile] = []
+        var record: [StoredFile] = []
         for file in files {
             var moved = file
             moved.path = incoming + "/" + file.lfn
             try manager.moveItem(atPath: file.path, toPath: moved.path)
             kept.append(moved)
+            let summary = try FileDigest.of(file: moved.path)
+            record.append(StoredFile(lfn: file.lfn, size: summary.size, checksum: summary.adler32.description, url: file.url,
+                                     isLog: file.isLog, storage: file.storage, scope: file.scope))
         }
         let entry = Entry(jobID: job.id, attempt: job.attempt, lease: job.lease, queue: queue, files: kept.map { file in
             var relative = file
@@ -73,16 +84,19 @@ struct RecoveryArea {
         try PrivateDirectory.write(try JSONEncoder().encode(entry), to: incoming + "/" + Self.manifestName)
         try? manager.removeItem(atPath: directory + "/" + name)
         try manager.moveItem(atPath: incoming, toPath: directory + "/" + name)
+        return record
     }
 
     /// Claims every entry that is free (or whose claim went stale); entries
     /// that fail the checks are left alone and logged, never acted on.
     func claimAll(by pilot: String, log: PilotLog) -> [Claimed] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
         do {
-            try PrivateDirectory.check(root)
-            try PrivateDirectory.check(directory)
+            for note in [try PrivateDirectory.secure(root), try PrivateDirectory.secure(directory)].compactMap({ $0 }) {
+                log.info("recovery area: \(note)")
+            }
         } catch {
-            if FileManager.default.fileExists(atPath: directory) { log.info("recovery area refused: \(error)") }
+            log.info("recovery area refused: \(error)")
             return []
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }

@@ -89,7 +89,9 @@ extension PostgresJobStore {
                 """)
             try await PostgresJobMoves.record(tx, job: job, to: .holding, now: now,
                                               reason: "recovered by pilot \(request.pilot ?? "?") on \(request.node)", lease: lease)
-            return RecoverResult(jobID: job.id, attempt: job.attempt, lease: lease)
+            // What the holding report kept: the pilot checks the files it found against it.
+            let kept = try await tx.session.value("SELECT outputs FROM jobs WHERE id = \(job.id)", as: String.self)
+            return RecoverResult(jobID: job.id, attempt: job.attempt, lease: lease, outputs: try StoredFile.list(json: kept))
         }
     }
 

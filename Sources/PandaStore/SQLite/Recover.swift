@@ -29,7 +29,9 @@ extension SQLiteJobStore {
                 """).execute(arguments: [lease, request.pilot, request.node, now, now, job.id])
             try JobMoves.record(db, job: job, to: .holding, now: now,
                                 reason: "recovered by pilot \(request.pilot ?? "?") on \(request.node)", lease: lease)
-            return RecoverResult(jobID: job.id, attempt: job.attempt, lease: lease)
+            // What the holding report kept: the pilot checks the files it found against it.
+            let kept = try String.fetchOne(db.cachedStatement(sql: "SELECT outputs FROM jobs WHERE id = ?"), arguments: [job.id])
+            return RecoverResult(jobID: job.id, attempt: job.attempt, lease: lease, outputs: try StoredFile.list(json: kept))
         } catch let error as StoreError {
             throw error
         } catch {

@@ -8,11 +8,12 @@ final class ChildRole: Sendable {
     let log: String
     private let process: ChildProcess
 
-    init(name: String, arguments: [String], log: String) throws {
+    /// `environment` is set over this process's own.
+    init(name: String, arguments: [String], log: String, environment extra: [String: String] = [:]) throws {
         self.name = name
         self.log = log
         // It stops by itself if this process dies without stopping it (kill -9).
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment[OrphanWatch.variable] = String(getpid())
         process = try ChildProcess.spawn(Self.executable, arguments, environment: environment, stdout: log)
     }

@@ -87,11 +87,13 @@ struct UpCommand: AsyncParsableCommand {
             say("panda up: submitted \(demoIDs.count) demo jobs to \(demoQueue.name) as \(user) (inputs in \(storage)/demo/inputs)")
         }
 
-        Self.warnIfOneUser(local, signingKey: configuration.server.signingKey)
+        let demoMode = Self.warnIfOneUser(local, signingKey: configuration.server.signingKey)
         var factoryArguments = ["factory", "-c", configPath, "--server", url, "--credential", credential, "--cycle", cycle.description]
         for queue in local { factoryArguments += ["--queue", queue.name] }
         say("panda up: starting the factory for \(local.map(\.name).joined(separator: ", ")) (log: \(state)/factory.log)")
-        let factory = try ChildRole(name: "factory", arguments: factoryArguments, log: state + "/factory.log")
+        // DEMO MODE says what it gives up; the factory's pilots then run payloads under their own uid (pilot.shared_uid).
+        let factory = try ChildRole(name: "factory", arguments: factoryArguments, log: state + "/factory.log",
+                                    environment: demoMode ? ["PANDA_PILOT_SHARED_UID": "accept"] : [:])
         let monitorURL = try Self.startMonitor(signer, state: state, config: configPath, server: url, monitor: configuration.monitor)
         let monitor = monitorURL.process
         let children = [server, factory, monitor]
@@ -127,17 +129,21 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     /// Says so when local pilots (and so their payloads) run as the user
-    /// that owns the signing key, the database and the factory credential.
-    static func warnIfOneUser(_ queues: [QueueConfig], signingKey: String) {
+    /// that owns the signing key, the database and the factory credential;
+    /// returns whether they do (DEMO MODE).
+    @discardableResult
+    static func warnIfOneUser(_ queues: [QueueConfig], signingKey: String) -> Bool {
         let shared = queues.filter { queue in
             guard let user = queue.batch?.user, let identity = try? Spawn.Identity(user: user) else { return true }
             return identity.isCurrent || !Spawn.Identity.canSwitch
         }
-        guard !shared.isEmpty else { return }
+        guard !shared.isEmpty else { return false }
         let me = ProcessInfo.processInfo.environment["USER"] ?? "uid \(geteuid())"
         say("panda up: DEMO MODE: the server, the factory and the pilots of \(shared.map(\.name).joined(separator: ", ")) all run as "
             + "\(me), so a payload can read the signing key (\(signingKey)) and mint tokens. For anything but a demo, run "
-            + "`panda up` as root with `batch: { system: local, user: NAME }` on each local queue, or use the packaged services.")
+            + "`panda up` as root with `batch: { system: local, user: NAME }` on each local queue, or use the packaged services. "
+            + "Its pilots run payloads under their own uid (pilot.shared_uid: accept).")
+        return true
     }
 
     static func mint(_ signer: TokenSigner, subject: String, scope: Scope, queues: [String], days: Int64) throws -> String {

@@ -14,8 +14,9 @@ final class FactorySite: @unchecked Sendable {
 
     /// `queues` as for PilotSite; `factory` adds keys to the factory section,
     /// `top` other sections (a monitor's), `server` keys to the server's.
+    /// `sharedUID` as for PilotSite (`pilot.shared_uid`; nil: refuse).
     init(queues: [String], factory extra: [String] = [], storage: [String] = [], pilot: String = "", top extraTop: String = "",
-         server serverSection: String = "") throws {
+         server serverSection: String = "", sharedUID: String? = "accept") throws {
         let directory = NSTemporaryDirectory() + "panda-factory-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         statePath = directory + "/factory.db"
@@ -30,7 +31,7 @@ final class FactorySite: @unchecked Sendable {
               credential: \(credential)
             \(extra.map { "  " + $0 }.joined(separator: "\n"))
             \(extraTop)
-            """, server: serverSection)
+            """, server: serverSection, sharedUID: sharedUID)
         let names = queues.compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
         let token = try site.server.token("factory-1", scope: "factory", queues: names)
         FileManager.default.createFile(atPath: credential, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])

@@ -15,17 +15,21 @@ final class PilotSite: @unchecked Sendable {
     /// under its `storage:` (LOCAL, a directory, is always there).
     /// `top` is YAML for further top-level sections (a factory's, say).
     /// `transferTimeout` bounds each transfer of the site's pilots.
+    /// `sharedUID` is `pilot.shared_uid`: the tests' pilots run as root
+    /// and, unless they name payload users, their payloads too, so the site
+    /// accepts that unless a test says otherwise (nil: not set, refuse).
     init(queues: [String], storage: [String] = [], pilot: String = "", top: String = "", server serverSection: String = "",
-         transferTimeout: String = "20s") throws {
+         transferTimeout: String = "20s", sharedUID: String? = "accept", watchInterval: String = "200ms") throws {
         let storageDirectory = NSTemporaryDirectory() + "panda-local-se-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
         self.storageDirectory = storageDirectory
         let names = queues.compactMap { $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
         server = try ServerProcess(server: serverSection, queues: """
             pilot:
-              watch_interval: 200ms
+              watch_interval: \(watchInterval)
               kill_grace: 2s
               transfer: { retries: 0, timeout: \(transferTimeout) }
+            \(sharedUID.map { "  shared_uid: \($0)" } ?? "")
             \(pilot)
             \(top)
             sites:
@@ -77,15 +81,16 @@ final class PilotSite: @unchecked Sendable {
 
     /// A pilot process for `queue`.
     /// With `defaultDirectories`, no --recovery-dir and --state-dir: the pilot picks its own.
+    /// `stdin`: a file the pilot reads as its standard input (a token for `--token-fd 0`).
     func pilot(_ queue: String, arguments: [String] = [], environment: [String: String] = [:], tokenInEnvironment: Bool = true,
-               defaultDirectories: Bool = false) throws -> PilotProcess {
+               defaultDirectories: Bool = false, stdin: String? = nil) throws -> PilotProcess {
         var env = environment
         if tokenInEnvironment { env["PANDA_PILOT_TOKEN"] = pilotTokens[queue] }
         let directories = defaultDirectories ? [] : ["--recovery-dir", server.directory + "/recovery", "--state-dir", stateDirectory]
         return try PilotProcess.start(
             ["pilot", "--server", "http://127.0.0.1:\(server.port)", "--queue", queue, "-c", server.configPath,
              "--workdir", server.directory + "/work"] + directories + arguments,
-            environment: env, logPath: server.directory + "/pilot-\(UUID().uuidString.prefix(6)).log")
+            environment: env, logPath: server.directory + "/pilot-\(UUID().uuidString.prefix(6)).log", stdin: stdin)
     }
 
     /// Runs a pilot that exits when the queue is empty, and waits for it.
@@ -106,12 +111,12 @@ final class PilotProcess: @unchecked Sendable {
         self.logPath = logPath
     }
 
-    static func start(_ arguments: [String], environment: [String: String], logPath: String) throws -> PilotProcess {
+    static func start(_ arguments: [String], environment: [String: String], logPath: String, stdin: String? = nil) throws -> PilotProcess {
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
         // The pilot's log is its own (0600), as a batch system's output file would be.
         close(open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600))
-        let process = try ChildProcess.spawn(PandaProcess.binary, arguments, environment: env, stdout: logPath)
+        let process = try ChildProcess.spawn(PandaProcess.binary, arguments, environment: env, stdout: logPath, stdin: stdin)
         return PilotProcess(process: process, logPath: logPath)
     }
 
