@@ -113,8 +113,9 @@ extension PandaClient {
         try await call("POST", "/api/v1/task/retry", body: TaskIDRequest(taskID: id))
     }
 
-    public func tasks(limit: Int = 50) async throws(ClientError) -> [TaskStatus] {
-        try await call("GET", "/api/v1/tasks?limit=\(limit)")
+    /// The newest tasks (of `owner` only, when given).
+    public func tasks(limit: Int = 50, owner: String? = nil) async throws(ClientError) -> [TaskStatus] {
+        try await call("GET", "/api/v1/tasks?limit=\(limit)" + (owner.map { "&owner=\(Self.queryEscaped($0))" } ?? ""))
     }
 
     /// One page of jobs, newest first; pass the page's `next` as `before` for the next.

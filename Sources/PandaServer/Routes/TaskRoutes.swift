@@ -37,7 +37,9 @@ extension ServerContext {
             let caller = try context.require(.submit, .read)
             let limit = request.uri.queryParameters["limit"].map { Int($0) } ?? 50
             guard let limit, (1...1000).contains(limit) else { throw APIError(.badRequest, "limit must be 1 to 1000") }
-            return JSONReply.success(try await store.tasks(owner: caller.ownerFilter, limit: limit))
+            // A reader may narrow to one owner; a submit token sees only its own whatever it asks.
+            let owner = caller.ownerFilter ?? request.uri.queryParameters["owner"].map(String.init)
+            return JSONReply.success(try await store.tasks(owner: owner, limit: limit))
         }
     }
 
