@@ -144,6 +144,10 @@ extension SQLiteJobStore {
         try await storeErrors { try await pool.read { db in try Self.tasks(db, owner: owner, limit: limit) } }
     }
 
+    public func unendedWriters(ofDataset name: String) async throws -> [DatasetWriters] {
+        try await storeErrors { try await pool.read { db in try Self.unendedWriters(db, dataset: name) } }
+    }
+
     public func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult? {
         try await storeErrors { try await writer.write { db in try Self.killTask(db, id: id, owner: owner, now: now) } }
     }
