@@ -134,6 +134,12 @@ extension PandaClient {
         try await call("POST", "/api/v1/dataset/add_files", body: AddFilesRequest(dataset: dataset, files: files))
     }
 
+    /// Those of `names` the catalogue holds, with their size and checksum.
+    public func registeredFiles(_ names: [RegisteredFilesRequest.FileName]) async throws(ClientError) -> [RegisteredFile] {
+        guard !names.isEmpty else { return [] }
+        return try await call("POST", "/api/v1/dataset/registered_files", body: RegisteredFilesRequest(files: names))
+    }
+
     public func datasets() async throws(ClientError) -> [DatasetSummary] {
         try await call("GET", "/api/v1/datasets")
     }

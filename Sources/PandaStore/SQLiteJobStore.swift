@@ -169,7 +169,7 @@ extension SQLiteJobStore {
         try await storeErrors { try await pool.read { db in try String.fetchOne(db, sql: "SELECT owner FROM datasets WHERE name = ?", arguments: [name]) } }
     }
 
-    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName] {
+    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [RegisteredFile] {
         try await storeErrors { try await pool.read { db in try Catalogue.registered(db, among: names) } }
     }
 

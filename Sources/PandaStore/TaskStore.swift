@@ -38,8 +38,9 @@ public protocol CatalogueStore: Sendable {
     func dataset(named name: String) async throws -> DatasetContents?
     /// Who owns the dataset, or nil when it does not exist.
     func owner(ofDataset name: String) async throws -> String?
-    /// Those of `names` the catalogue already holds.
-    func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName]
+    /// Those of `names` the catalogue already holds, with the size and
+    /// checksum each keeps for ever.
+    func registeredFiles(among names: [CatalogueFileName]) async throws -> [RegisteredFile]
 }
 
 /// Jobs still filling a dataset: those of one task (or outside any task).
