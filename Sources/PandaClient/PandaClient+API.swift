@@ -113,8 +113,9 @@ extension PandaClient {
         try await call("POST", "/api/v1/task/retry", body: TaskIDRequest(taskID: id))
     }
 
-    public func tasks(limit: Int = 50) async throws(ClientError) -> [TaskStatus] {
-        try await call("GET", "/api/v1/tasks?limit=\(limit)")
+    /// The newest tasks (of `owner` only, when given).
+    public func tasks(limit: Int = 50, owner: String? = nil) async throws(ClientError) -> [TaskStatus] {
+        try await call("GET", "/api/v1/tasks?limit=\(limit)" + (owner.map { "&owner=\(Self.queryEscaped($0))" } ?? ""))
     }
 
     /// One page of jobs, newest first; pass the page's `next` as `before` for the next.
@@ -131,6 +132,12 @@ extension PandaClient {
 
     public func addFiles(_ files: [DatasetFile], to dataset: String) async throws(ClientError) -> AddFilesResult {
         try await call("POST", "/api/v1/dataset/add_files", body: AddFilesRequest(dataset: dataset, files: files))
+    }
+
+    /// Those of `names` the catalogue holds, with their size and checksum.
+    public func registeredFiles(_ names: [RegisteredFilesRequest.FileName]) async throws(ClientError) -> [RegisteredFile] {
+        guard !names.isEmpty else { return [] }
+        return try await call("POST", "/api/v1/dataset/registered_files", body: RegisteredFilesRequest(files: names))
     }
 
     public func datasets() async throws(ClientError) -> [DatasetSummary] {

@@ -196,7 +196,7 @@ struct JobRunner {
             do { files = try plan.outputs() } catch { failure = error }
         }
         if let logFile = plan.logTarball(log: log, pilotLog: attempt.pilotLog) { files.append(logFile) }
-        let stageOut = StageOut(storage: storage, retries: settings.transferRetries, log: log)
+        let stageOut = StageOut(storage: storage, catalogue: client, retries: settings.transferRetries, log: log)
         var stored: [StoredFile]?
         do throws(JobFailure) {
             if failure == nil, let missing = plan.missingDestination {
@@ -211,6 +211,11 @@ struct JobRunner {
             if control.leaseLost { return await abandon(attempt) }
             if failure == nil, let reason = control.reason {
                 failure = reason
+            } else if failure == nil, error.code == ErrorCode.outputRegistered {
+                // Nothing was written; the job fails with the reason, and its log is sent if its own name is free.
+                failure = error
+                let logs = files.filter(\.isLog)
+                stored = try? await control.cancellable { () throws(JobFailure) in try await stageOut.run(logs) }
             } else if failure == nil {
                 return await hold(attempt, files: files, because: error, exit: exit, peak: peak, timings: timings)
             } else {

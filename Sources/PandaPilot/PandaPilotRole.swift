@@ -91,7 +91,7 @@ public struct PandaPilotRole: Sendable {
         await outbox.deliverPending()
         let storage = StorageAccess(settings: settings.storage)
         await JobRecovery(client: client, area: RecoveryArea(root: settings.recoveryArea, queue: settings.queue),
-                          stageOut: StageOut(storage: storage, retries: settings.transferRetries, log: log),
+                          stageOut: StageOut(storage: storage, catalogue: client, retries: settings.transferRetries, log: log),
                           node: node.hostname, pilot: settings.pilotID, log: log).run()
 
         let runner = JobRunner(settings: settings, client: client, outbox: outbox, storage: storage, log: log, trap: trap,

@@ -162,6 +162,10 @@ extension SQLiteJobStore {
         try await storeErrors { try await pool.read { db in try Self.tasks(db, owner: owner, limit: limit) } }
     }
 
+    public func unendedWriters(ofDataset name: String) async throws -> [DatasetWriters] {
+        try await storeErrors { try await pool.read { db in try Self.unendedWriters(db, dataset: name) } }
+    }
+
     public func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult? {
         try await storeErrors { try await writer.write { db in try Self.killTask(db, id: id, owner: owner, now: now) } }
     }
@@ -183,7 +187,7 @@ extension SQLiteJobStore {
         try await storeErrors { try await pool.read { db in try String.fetchOne(db, sql: "SELECT owner FROM datasets WHERE name = ?", arguments: [name]) } }
     }
 
-    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName] {
+    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [RegisteredFile] {
         try await storeErrors { try await pool.read { db in try Catalogue.registered(db, among: names) } }
     }
 

@@ -17,6 +17,11 @@ public protocol TaskStore: Sendable {
     func tasks(owner: String?, limit: Int) async throws -> [TaskStatus]
     /// Kills every job of the task that has not ended.
     func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult?
+    /// The jobs that have not ended and register their outputs in the
+    /// dataset, by task (nil: jobs outside a task): while there are any,
+    /// the dataset is still being filled and a task over it would see only
+    /// part of it.
+    func unendedWriters(ofDataset name: String) async throws -> [DatasetWriters]
     /// Gives each failed or cancelled job of the task one more attempt, at
     /// the queue `queueFor` chooses for its spec (its old queue when nil).
     func retryTask(_ id: Int64, owner: String?, now: Double,
@@ -33,8 +38,24 @@ public protocol CatalogueStore: Sendable {
     func dataset(named name: String) async throws -> DatasetContents?
     /// Who owns the dataset, or nil when it does not exist.
     func owner(ofDataset name: String) async throws -> String?
-    /// Those of `names` the catalogue already holds.
-    func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName]
+    /// Those of `names` the catalogue already holds, with the size and
+    /// checksum each keeps for ever.
+    func registeredFiles(among names: [CatalogueFileName]) async throws -> [RegisteredFile]
+}
+
+/// Jobs still filling a dataset: those of one task (or outside any task).
+public struct DatasetWriters: Sendable, Equatable {
+    public var taskID: Int64?
+    /// Its jobs that have not ended.
+    public var jobs: Int
+
+    public init(taskID: Int64?, jobs: Int) {
+        self.taskID = taskID
+        self.jobs = jobs
+    }
+
+    /// The states of a job that may still add files, for `state IN (…)`.
+    static let unendedStates = JobState.allCases.filter { !$0.isFinal }.map(\.rawValue)
 }
 
 /// A file as the catalogue names it: `scope:lfn`.

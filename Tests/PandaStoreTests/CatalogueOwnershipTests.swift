@@ -71,7 +71,21 @@ struct CatalogueOwnershipTests {
         #expect(try await fixture.store.dataset(named: "user.alice.raw")?.files == [existing])
         #expect(try await fixture.store.registeredFiles(among: [CatalogueFileName(scope: "user.alice", lfn: "out.txt"),
                                                                 CatalogueFileName(scope: "user.alice", lfn: "new.txt")])
-                == [CatalogueFileName(scope: "user.alice", lfn: "out.txt")])
+                == [RegisteredFile(scope: "user.alice", lfn: "out.txt", size: 5, checksum: "ad:00000001")])
+        await fixture.close()
+    }
+
+    @Test("a finished job's outputs are registered though it has no dataset, so their names are held", arguments: StoreBackend.all)
+    func registeredWithoutDataset(_ backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture(backend)
+        var job = Self.writer("unused")
+        job.spec.outputDataset = nil
+        _ = try await fixture.store.submit([job], now: now)
+        let refusal = try await finish(fixture, outputs: [Self.stored()])
+        #expect(refusal == nil, "\(String(describing: refusal))")
+        #expect(try await fixture.store.registeredFiles(among: [CatalogueFileName(scope: "user.alice", lfn: "out.txt")])
+                == [RegisteredFile(scope: "user.alice", lfn: "out.txt", size: 5, checksum: "ad:00000005")])
+        #expect(try await fixture.store.datasets().isEmpty, "no dataset made for it")
         await fixture.close()
     }
 

@@ -129,3 +129,51 @@ public struct StorageEndpointInfo: Sendable, Codable, Equatable {
         self.readOnly = readOnly
     }
 }
+
+/// `dataset/registered_files`: which of these `scope:lfn` names the
+/// catalogue already holds, asked before writing under them, so that a
+/// registered file is never overwritten with other bytes.
+public struct RegisteredFilesRequest: Sendable, Codable {
+    public var files: [FileName]
+
+    public init(files: [FileName]) {
+        self.files = files
+    }
+
+    public struct FileName: Sendable, Codable, Hashable {
+        public var scope: String
+        public var lfn: String
+
+        public init(scope: String, lfn: String) {
+            self.scope = scope
+            self.lfn = lfn
+        }
+    }
+}
+
+/// A name the catalogue holds, with the size and checksum it never changes from.
+public struct RegisteredFile: Sendable, Codable, Equatable {
+    public var scope: String
+    public var lfn: String
+    public var size: Int64
+    public var checksum: String?
+
+    public init(scope: String, lfn: String, size: Int64, checksum: String?) {
+        self.scope = scope
+        self.lfn = lfn
+        self.size = size
+        self.checksum = checksum
+    }
+
+    public var name: String { "\(scope):\(lfn)" }
+
+    /// Why a local file of `size` with `checksum` may not be written under
+    /// this name, or nil when it is the same file (writing it changes nothing).
+    /// `checksum` must be of the registered checksum's algorithm.
+    public func conflict(size local: Int64, checksum summed: Checksum?) -> String? {
+        let registered = checksum.flatMap(Checksum.init)
+        if local == size && (registered == nil || registered == summed) { return nil }
+        return "\(name) is already registered with size \(size) and checksum \(checksum ?? "none"), not \(local) and "
+            + "\(summed?.description ?? "none"); a registered file never changes, so nothing was written"
+    }
+}

@@ -59,6 +59,7 @@ public struct ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         ErrorCode(number: 1384, name: "queue_without_containers", text: "the job needs a container but the queue has no container_command", isRetryable: false),
         // panda's own, above pilot3's highest number: PanDA has no code for it.
         ErrorCode(number: 1390, name: "node_too_small", text: "the worker node has fewer cores or less memory than the queue's jobs need", isRetryable: true),
+        ErrorCode(number: 1391, name: "output_registered", text: "an output's or log's name is registered with other contents; nothing was written", isRetryable: false),
     ]
 
     // Server-side codes, in the range PanDA's server uses for its own supervision.
@@ -94,6 +95,7 @@ public struct ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let noTimeLeft = catalogue[1375]!
     public static let setupTimedOut = catalogue[1378]!
     public static let queueWithoutContainers = catalogue[1384]!
+    public static let outputRegistered = catalogue[1391]!
     public static let nodeTooSmall = catalogue[1390]!
 
     /// The error a payload's exit ends the job with, nil for success: exit 2

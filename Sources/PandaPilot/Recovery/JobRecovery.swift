@@ -78,6 +78,12 @@ struct JobRecovery {
                 log.info("recovered job \(entry.jobID): \(reply.state.rawValue)")
                 area.remove(claim)
                 completed += 1
+            } catch let failure as JobFailure where failure.code == ErrorCode.outputRegistered {
+                // No later pilot could store these files either: the job fails, and nothing was written.
+                _ = try? await client.update(JobUpdate(jobID: entry.jobID, attempt: entry.attempt, lease: lease, state: .failed,
+                                                       errorCode: failure.code.number, errorDiag: failure.diagnostic))
+                log.info("recovery of job \(entry.jobID) refused: \(failure.diagnostic)")
+                area.remove(claim)
             } catch {
                 log.info("recovery of job \(entry.jobID) failed again: \(error); leaving it for a later pilot")
                 area.release(claim)

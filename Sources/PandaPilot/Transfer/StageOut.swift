@@ -13,23 +13,54 @@ struct OutgoingFile: Sendable, Codable, Equatable {
     var scope: String? = nil
 }
 
-/// Stores a job's outputs and log: each file sent with its checksum computed
-/// while it is read, then the stored size read back from the storage.
+/// Stores a job's outputs and log: first asks the catalogue which of their
+/// names it holds, and refuses (1391) before writing anything when one of
+/// those would be written with other bytes; then each file is sent with its
+/// checksum computed while it is read, and the stored size read back.
 ///
 /// ```swift
-/// let stored = try await StageOut(storage: storage, retries: 3, log: log).run(files)
+/// let stored = try await StageOut(storage: storage, catalogue: client, retries: 3, log: log).run(files)
 /// ```
 struct StageOut {
     let storage: StorageAccess
+    /// The server, whose catalogue says which names are taken.
+    let catalogue: PandaClient
     let retries: Int
     let log: PilotLog
 
     func run(_ files: [OutgoingFile]) async throws(JobFailure) -> [StoredFile] {
+        try await refuseRegistered(files)
         var stored: [StoredFile] = []
         for file in files {
             stored.append(try await send(file))
         }
         return stored
+    }
+
+    /// A name the catalogue holds is written again only with the same bytes
+    /// (the same size and checksum); anything else fails before a write.
+    private func refuseRegistered(_ files: [OutgoingFile]) async throws(JobFailure) {
+        let names = files.compactMap { file in file.scope.map { RegisteredFilesRequest.FileName(scope: $0, lfn: file.lfn) } }
+        let registered: [RegisteredFile]
+        do {
+            registered = try await catalogue.registeredFiles(names)
+        } catch {
+            throw JobFailure(ErrorCode.stageOutFailed, "cannot ask the catalogue whether the outputs' names are free: \(error)")
+        }
+        for entry in registered {
+            guard let file = files.first(where: { $0.scope == entry.scope && $0.lfn == entry.lfn }) else { continue }
+            let algorithm = entry.checksum.flatMap(Checksum.init)?.algorithm
+            let local: FileSummary
+            do {
+                local = try FileDigest.of(file: file.path, md5: algorithm == .md5)
+            } catch {
+                throw JobFailure(ErrorCode.stageOutFailed, "\(file.lfn): \(error.message)")
+            }
+            if let conflict = entry.conflict(size: local.size, checksum: algorithm == .md5 ? local.md5 : local.adler32) {
+                log.info("not staging out: \(conflict)")
+                throw JobFailure(ErrorCode.outputRegistered, conflict)
+            }
+        }
     }
 
     private func send(_ file: OutgoingFile) async throws(JobFailure) -> StoredFile {

@@ -30,6 +30,7 @@ public enum APIRoutes {
         Route(method: "POST", path: "/api/v1/task/retry"),
         Route(method: "GET", path: "/api/v1/tasks"),
         Route(method: "POST", path: "/api/v1/dataset/add_files"),
+        Route(method: "POST", path: "/api/v1/dataset/registered_files"),
         Route(method: "GET", path: "/api/v1/datasets"),
         Route(method: "GET", path: "/api/v1/dataset/get_files"),
         Route(method: "GET", path: "/api/v1/storage"),

@@ -10,6 +10,23 @@ extension ServerContext {
             try check(addition, caller: caller)
             return JSONReply.success(try await store.addFiles(addition, owner: caller.subject, now: Self.now))
         }
+        // Asked before writing under a name (uploads, stage-out, recovery):
+        // a registered file is never overwritten with other bytes.
+        router.post("/api/v1/dataset/registered_files") { request, context in
+            _ = try context.require(.submit, .read, .pilot)
+            let asked = try await body.decode(RegisteredFilesRequest.self, from: request)
+            let limit = configuration.server.limits.filesPerRequest
+            guard asked.files.count <= limit else {
+                throw APIError(.contentTooLarge, "\(asked.files.count) files in one request; at most \(limit) (server.limits.files_per_request)")
+            }
+            var problems: [String] = []
+            for (index, file) in asked.files.enumerated() where problems.count < 20 {
+                if let problem = PathName.problem(file.scope, as: .scope, at: "files[\(index)].scope") { problems.append(problem) }
+                if let problem = PathName.problem(file.lfn, as: .file, at: "files[\(index)].lfn") { problems.append(problem) }
+            }
+            guard problems.isEmpty else { throw APIError(.badRequest, problems.prefix(20).joined(separator: "; ")) }
+            return JSONReply.success(try await store.registeredFiles(among: asked.files.map { CatalogueFileName(scope: $0.scope, lfn: $0.lfn) }))
+        }
         router.get("/api/v1/datasets") { _, context in
             _ = try context.require(.submit, .read)
             return JSONReply.success(try await store.datasets())

@@ -100,7 +100,7 @@ extension ServerContext {
             }
         }
         if let taken = try await store.registeredFiles(among: written).first {
-            throw APIError(.conflict, "\(taken) is already registered; a stored file never changes, so give the output a new name")
+            throw APIError(.conflict, "\(taken.name) is already registered; a stored file never changes, so give the output a new name")
         }
 
         for name in Set(specs.compactMap(\.outputDataset)) {

@@ -38,8 +38,23 @@ extension ServerContext {
             let caller = try context.require(.submit, .read)
             let limit = request.uri.queryParameters["limit"].map { Int($0) } ?? 50
             guard let limit, (1...1000).contains(limit) else { throw APIError(.badRequest, "limit must be 1 to 1000") }
-            return JSONReply.success(try await store.tasks(owner: caller.ownerFilter, limit: limit))
+            // A reader may narrow to one owner; a submit token sees only its own whatever it asks.
+            let owner = caller.ownerFilter ?? request.uri.queryParameters["owner"].map(String.init)
+            return JSONReply.success(try await store.tasks(owner: owner, limit: limit))
         }
+    }
+
+    /// Why a task over `dataset` now would see only part of it: jobs that
+    /// have not ended still add their outputs. Nil when nothing writes to it.
+    static func stillFilled(_ dataset: String, by writers: [DatasetWriters]) -> String? {
+        guard !writers.isEmpty else { return nil }
+        let who = writers.prefix(5).map { writer in
+            let jobs = "\(writer.jobs) job\(writer.jobs == 1 ? "" : "s") not ended"
+            return writer.taskID.map { "task \($0) (\(jobs))" } ?? "\(jobs) outside a task"
+        }.joined(separator: ", ") + (writers.count > 5 ? " and \(writers.count - 5) more" : "")
+        let wait = writers.first { $0.taskID != nil }?.taskID.map { "; `panda watch \($0)` follows it" } ?? ""
+        return "input dataset \(dataset) is still being filled by \(who): a task over it now would see only the files so far. "
+            + "Submit it again once they have ended\(wait)"
     }
 
     private func found<T>(_ value: T?, task id: Int64) throws -> T {
@@ -72,6 +87,9 @@ extension ServerContext {
         for name in task.inputDatasets {
             guard let dataset = try await store.dataset(named: name) else {
                 throw APIError(.notFound, "input dataset \(name) does not exist")
+            }
+            if let filling = Self.stillFilled(name, by: try await store.unendedWriters(ofDataset: name)) {
+                throw APIError(.conflict, filling)
             }
             inputs += dataset.files.filter { !$0.isLog }
         }

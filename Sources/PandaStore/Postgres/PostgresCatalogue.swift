@@ -29,7 +29,7 @@ enum PostgresCatalogue {
 
     /// Adds a file (or finds it) and links it into the dataset; true when the
     /// dataset did not hold it yet. A registered file never changes size or checksum.
-    static func add(_ session: PostgresSession, file: DatasetFile, to dataset: Int64) async throws -> Bool {
+    static func add(_ session: PostgresSession, file: DatasetFile, to dataset: Int64?) async throws -> Bool {
         _ = try await session.rows("""
             INSERT INTO files (scope, lfn, size, checksum, is_log) VALUES (\(file.scope), \(file.lfn), \(file.size), \(file.checksum), \(file.isLog))
             ON CONFLICT (scope, lfn) DO NOTHING
@@ -50,6 +50,7 @@ enum PostgresCatalogue {
                 ON CONFLICT (file_id, storage) DO UPDATE SET url = excluded.url
                 """)
         }
+        guard let dataset else { return true }
         let linked = try await session.one("""
             INSERT INTO dataset_files (dataset_id, file_id) VALUES (\(dataset), \(fileID)) ON CONFLICT DO NOTHING RETURNING file_id
             """)
@@ -64,8 +65,9 @@ enum PostgresCatalogue {
         return AddFilesResult(dataset: request.dataset, added: added, present: request.files.count - added, files: total)
     }
 
-    /// A finished job's declared outputs and log join its output dataset, as `Catalogue.registerOutputs`.
-    static func registerOutputs(_ session: PostgresSession, dataset name: String, owner: String, job: Int64, outputs: [StoredFile],
+    /// A finished job's declared outputs and log are registered (and join its
+    /// output dataset, if any), as `Catalogue.registerOutputs`.
+    static func registerOutputs(_ session: PostgresSession, dataset name: String?, owner: String, job: Int64, outputs: [StoredFile],
                                 now: Double) async throws {
         guard !outputs.isEmpty else { return }
         guard let specText = try await session.value("SELECT spec FROM jobs WHERE id = \(job)", as: String.self) else {
@@ -73,7 +75,8 @@ enum PostgresCatalogue {
         }
         let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
         let files = try Catalogue.declaredFiles(spec: spec, job: job, outputs: outputs)
-        let dataset = try await self.dataset(session, name: name, owner: owner, now: now)
+        var dataset: Int64?
+        if let name { dataset = try await self.dataset(session, name: name, owner: owner, now: now) }
         for file in files { _ = try await add(session, file: file, to: dataset) }
     }
 }
@@ -97,11 +100,14 @@ extension PostgresJobStore {
         try await read { session in try await session.value("SELECT owner FROM datasets WHERE name = \(name)", as: String.self) }
     }
 
-    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [CatalogueFileName] {
+    public func registeredFiles(among names: [CatalogueFileName]) async throws -> [RegisteredFile] {
         try await read { session in
-            var found: [CatalogueFileName] = []
-            for name in names where try await session.one("SELECT 1 FROM files WHERE scope = \(name.scope) AND lfn = \(name.lfn)") != nil {
-                found.append(name)
+            var found: [RegisteredFile] = []
+            for name in names {
+                guard let row = try await session.one("SELECT size, checksum FROM files WHERE scope = \(name.scope) AND lfn = \(name.lfn)") else {
+                    continue
+                }
+                found.append(RegisteredFile(scope: name.scope, lfn: name.lfn, size: try row[0], checksum: try row[1]))
             }
             return found
         }

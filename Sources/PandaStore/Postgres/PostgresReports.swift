@@ -65,7 +65,9 @@ enum PostgresReports {
             try job.check(in: report.queues)
             guard update.attempt == job.attempt, update.lease == job.lease else { return nil }
             if let reply = try job.repeatedFinal(update) { return .answered(.success(reply)) }
-            guard update.state != .failed, !(update.state == .finished && job.outputDataset != nil) else { return nil }
+            // A finish that registers files (outputs, log) is written with the catalogue, not as a plain move.
+            guard update.state != .failed, !(update.state == .finished && (job.outputDataset != nil || !(update.outputs ?? []).isEmpty))
+            else { return nil }
             let move = try PlainMove(update, job: job, now: report.now)
             return .move(move, job, job.reply(after: update.state))
         } catch {

@@ -77,6 +77,15 @@ extension PostgresJobStore {
         }
     }
 
+    public func unendedWriters(ofDataset name: String) async throws -> [DatasetWriters] {
+        try await read { session in
+            try await session.rows("""
+                SELECT task_id, count(*) FROM jobs WHERE state = ANY(\(DatasetWriters.unendedStates)::text[]) AND out_dataset = \(name)
+                GROUP BY task_id ORDER BY task_id NULLS FIRST
+                """).map { DatasetWriters(taskID: try $0[0], jobs: try $0[1]) }
+        }
+    }
+
     public func killTask(_ id: Int64, owner: String?, now: Double) async throws -> TaskKillResult? {
         try await write { tx in
             guard let taskOwner = try await tx.session.value("SELECT owner FROM tasks WHERE id = \(id) FOR UPDATE", as: String.self),

@@ -52,9 +52,9 @@ extension PostgresJobStore {
             return try await PostgresJobMoves.fail(tx, job: job, code: code, diagnostic: update.errorDiag, now: now)
         default:
             guard update.state != job.state else { return job.state }   // a heartbeat
-            if update.state == .finished, let dataset = job.outputDataset {
+            if update.state == .finished {
                 // In the same transaction: a job acknowledged finished has its files in the catalogue.
-                try await PostgresCatalogue.registerOutputs(tx.session, dataset: dataset, owner: job.owner, job: job.id,
+                try await PostgresCatalogue.registerOutputs(tx.session, dataset: job.outputDataset, owner: job.owner, job: job.id,
                                                             outputs: update.outputs ?? [], now: now)
             }
             return update.state

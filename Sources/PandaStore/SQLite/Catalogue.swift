@@ -24,10 +24,10 @@ enum Catalogue {
         try db.execute(sql: "INSERT INTO datasets (name, owner, created_at) VALUES (?, ?, ?)", arguments: [name, owner, now])
     }
 
-    /// Adds a file (or finds it) and links it into the dataset; true when
-    /// the dataset did not hold it yet. A registered file never changes
+    /// Adds a file (or finds it) and links it into the dataset, if any; true
+    /// when the dataset did not hold it yet. A registered file never changes
     /// size or checksum: a mismatch is a conflict (409).
-    static func add(_ db: Database, file: DatasetFile, to dataset: Int64) throws -> Bool {
+    static func add(_ db: Database, file: DatasetFile, to dataset: Int64?) throws -> Bool {
         let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, size, checksum FROM files WHERE scope = ? AND lfn = ?"),
                                         arguments: [file.scope, file.lfn])
         let fileID: Int64
@@ -50,6 +50,7 @@ enum Catalogue {
                 ON CONFLICT (file_id, storage) DO UPDATE SET url = excluded.url
                 """).execute(arguments: [fileID, replica.storage, replica.url])
         }
+        guard let dataset else { return true }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO dataset_files (dataset_id, file_id) VALUES (?, ?)").execute(arguments: [dataset, fileID])
         return db.changesCount > 0
     }
@@ -63,24 +64,30 @@ enum Catalogue {
     }
 
     /// Those of `names` the catalogue holds.
-    static func registered(_ db: Database, among names: [CatalogueFileName]) throws -> [CatalogueFileName] {
-        let statement = try db.cachedStatement(sql: "SELECT 1 FROM files WHERE scope = ? AND lfn = ?")
-        return try names.filter { try Bool.fetchOne(statement, arguments: [$0.scope, $0.lfn]) != nil }
+    static func registered(_ db: Database, among names: [CatalogueFileName]) throws -> [RegisteredFile] {
+        let statement = try db.cachedStatement(sql: "SELECT size, checksum FROM files WHERE scope = ? AND lfn = ?")
+        return try names.compactMap { name in
+            try Row.fetchOne(statement, arguments: [name.scope, name.lfn]).map {
+                RegisteredFile(scope: name.scope, lfn: name.lfn, size: $0[0], checksum: $0[1])
+            }
+        }
     }
 
-    /// A finished job's outputs and log join its output dataset, in the
-    /// transaction that finishes the job. Only what the job declared is
-    /// registered, under the scope and at the destination it declared, in
-    /// a dataset its owner owns (created for them when missing); a file
-    /// already registered with other contents is a conflict.
-    static func registerOutputs(_ db: Database, dataset name: String, owner: String, job: Int64, outputs: [StoredFile], now: Double) throws {
+    /// A finished job's outputs and log are registered, and join its output
+    /// dataset when it has one, in the transaction that finishes the job.
+    /// Registered even without a dataset, so that the name is held: nothing
+    /// is written under it again unless it is the same file. Only what the
+    /// job declared is registered, under the scope and at the destination it
+    /// declared, in a dataset its owner owns (created for them when missing);
+    /// a file already registered with other contents is a conflict.
+    static func registerOutputs(_ db: Database, dataset name: String?, owner: String, job: Int64, outputs: [StoredFile], now: Double) throws {
         guard !outputs.isEmpty else { return }
         guard let specText = try String.fetchOne(db.cachedStatement(sql: "SELECT spec FROM jobs WHERE id = ?"), arguments: [job]) else {
             throw StoreError.notFound(job)
         }
         let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
         let files = try declaredFiles(spec: spec, job: job, outputs: outputs)
-        let dataset = try self.dataset(db, name: name, owner: owner, now: now)
+        let dataset = try name.map { name in try self.dataset(db, name: name, owner: owner, now: now) }
         for file in files { _ = try add(db, file: file, to: dataset) }
     }
 

@@ -17,6 +17,15 @@ extension SQLiteJobStore {
         return id
     }
 
+    /// Through the state indexes: only jobs that have not ended are read.
+    static func unendedWriters(_ db: Database, dataset: String) throws -> [DatasetWriters] {
+        let states = DatasetWriters.unendedStates
+        return try Row.fetchAll(db, sql: """
+            SELECT task_id, count(*) FROM jobs WHERE state IN (\(states.map { _ in "?" }.joined(separator: ", "))) AND out_dataset = ?
+            GROUP BY task_id ORDER BY task_id   -- NULL (jobs outside a task) first, as PostgreSQL is told to
+            """, arguments: StatementArguments(states + [dataset])).map { DatasetWriters(taskID: $0[0], jobs: $0[1]) }
+    }
+
     static func taskID(_ db: Database, owner: String, requestID: String) throws -> Int64? {
         try RequestKeys.earlier(db, RequestKey(caller: owner, key: requestID, route: "task/submit")).flatMap { Int64($0) }
     }

@@ -63,9 +63,9 @@ extension SQLiteJobStore {
             guard update.state != job.state else { return job.state }   // a heartbeat
             try JobMoves.record(db, job: job, to: update.state, now: now,
                                 lease: update.state.isFinal ? job.lease : nil)
-            if update.state == .finished, let dataset = job.outputDataset {
+            if update.state == .finished {
                 // In the same transaction: a job acknowledged finished has its files in the catalogue.
-                try Catalogue.registerOutputs(db, dataset: dataset, owner: job.owner, job: job.id, outputs: update.outputs ?? [], now: now)
+                try Catalogue.registerOutputs(db, dataset: job.outputDataset, owner: job.owner, job: job.id, outputs: update.outputs ?? [], now: now)
             }
             return update.state
         }

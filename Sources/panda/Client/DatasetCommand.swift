@@ -17,7 +17,8 @@ extension DatasetCommand {
             abstract: "Register files (already at a storage endpoint, or uploaded there with --upload) in a dataset.",
             discussion: """
                 A local FILE is registered where it is (file://PATH), with its size and adler32 computed here; \
-                with --upload it is first copied to the endpoint, under SCOPE/NAME. A URL is registered as it is, \
+                with --upload it is first copied to the endpoint, under SCOPE/NAME, unless SCOPE:NAME is registered \
+                with other contents (then nothing is uploaded). A URL is registered as it is, \
                 with --size and --checksum when given (one URL at a time), else computed by reading it. \
                 The dataset is made when it does not exist.
                 """)
@@ -71,6 +72,7 @@ extension DatasetCommand {
             let subject = tokenSubject(try client.resolvedToken(settings)) ?? "unknown"
             let scope = scope ?? settings.defaults.scope ?? TaskSplitter.defaultScope(owner: subject)
             let access = StorageAccess(settings: HTTPSettings(timeout: .minutes(30), caFile: settings.caFile))
+            if upload { try await refuseRegistered(scope: scope, api: api) }
             var registered: [DatasetFile] = []
             for file in files {
                 do {
@@ -94,6 +96,33 @@ extension DatasetCommand {
                   + (result.present > 0 ? ", \(result.present) already there" : "") + "; it holds \(result.files)")
         }
 
+        /// Before anything is uploaded: a name the catalogue holds is written
+        /// again only with the same bytes, else nothing is written at all.
+        private func refuseRegistered(scope: String, api: PandaClient) async throws {
+            let local = files.filter { !$0.contains("://") || $0.hasPrefix("file://") }
+            let names = local.map { RegisteredFilesRequest.FileName(scope: scope, lfn: ($0 as NSString).lastPathComponent) }
+            let taken = try await client.call { () throws(ClientError) in try await api.registeredFiles(names) }
+            for entry in taken {
+                guard let file = local.first(where: { ($0 as NSString).lastPathComponent == entry.lfn }) else { continue }
+                let algorithm = entry.checksum.flatMap(Checksum.init)?.algorithm
+                let summary: FileSummary
+                do {
+                    summary = try FileDigest.of(file: Self.path(of: file), md5: algorithm == .md5)
+                } catch {
+                    printError("panda: \(file): \(error)")
+                    throw ExitCode(1)
+                }
+                if let conflict = entry.conflict(size: summary.size, checksum: algorithm == .md5 ? summary.md5 : summary.adler32) {
+                    printError("panda: \(file): \(conflict); upload it under another name")
+                    throw ExitCode(1)
+                }
+            }
+        }
+
+        static func path(of file: String) -> String {
+            URL(fileURLWithPath: file.hasPrefix("file://") ? String(file.dropFirst(7)) : file).standardizedFileURL.path
+        }
+
         private func describe(_ file: String, scope: String, endpoint: StorageEndpointInfo, access: StorageAccess) async throws -> DatasetFile {
             let isURL = file.contains("://") && !file.hasPrefix("file://")
             let name = (file as NSString).lastPathComponent
@@ -107,7 +136,7 @@ extension DatasetCommand {
                 return DatasetFile(scope: scope, lfn: name, size: summary.size, checksum: summary.adler32.description,
                                    replicas: [Replica(storage: endpoint.name, url: file)])
             }
-            let path = URL(fileURLWithPath: file.hasPrefix("file://") ? String(file.dropFirst(7)) : file).standardizedFileURL.path
+            let path = Self.path(of: file)
             guard FileManager.default.isReadableFile(atPath: path) else { throw StorageError(.local, "no readable file \(path)") }
             if upload {
                 let url = try StorageLocation.url(under: endpoint.url, scope, name)

@@ -37,10 +37,11 @@ struct TasksCommand: AsyncParsableCommand {
         let api = try client.client(try client.settings())
         let tasks = try await client.call { () throws(ClientError) in try await api.tasks(limit: limit) }
         if client.json { return try client.printJSON(tasks) }
-        var table = TextTable("TASK", "NAME", "STATE", "JOBS", "FINISHED", "FAILED", "OUTPUT", "CREATED")
+        // Each job in one column only: a killed job is cancelled, not failed.
+        var table = TextTable("TASK", "NAME", "STATE", "JOBS", "FINISHED", "FAILED", "CANCELLED", "OUTPUT", "CREATED")
         for task in tasks {
             table.add(String(task.id), task.name ?? "", task.state.rawValue, String(task.jobs), String(task.count(.finished)),
-                      String(task.count(.failed) + task.count(.cancelled)), task.outputDataset ?? "", localTime(task.createdAt))
+                      String(task.count(.failed)), String(task.count(.cancelled)), task.outputDataset ?? "", localTime(task.createdAt))
         }
         say(table.render())
     }

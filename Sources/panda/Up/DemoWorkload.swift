@@ -14,6 +14,18 @@ struct DemoWorkload {
     let endpoint: String
     /// The submitter's own scope, the only one they may write in.
     let scope: String
+    /// Names this run's outputs and logs: a registered file never changes,
+    /// so a second demo writes new names instead of the first one's.
+    var run = DemoWorkload.stamp(Date())
+
+    /// `20261207-013800`, in UTC.
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: date)
+    }
 
     func specs() throws -> [JobSpec] {
         let inputs = storage + "/demo/inputs"
@@ -25,7 +37,7 @@ struct DemoWorkload {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             var adler = Adler32()
             adler.update(bytes)
-            let output = String(format: "summary-%03d.txt", index)
+            let output = "demo-\(run)-" + String(format: "%03d.summary.txt", index)
             return JobSpec(
                 name: "demo-\(index)", queue: queue,
                 payload: Payload(executable: "/bin/sh", arguments: ["-c", "wc -l \(name) > \(output); sleep 0.5; cat \(output)"]),
@@ -33,7 +45,7 @@ struct DemoWorkload {
                 inputs: [InputFile(lfn: name, scope: scope, size: Int64(bytes.count), checksum: "ad:\(adler.hex)",
                                    replicas: [Replica(storage: endpoint, url: "file://" + path)])],
                 outputs: [OutputFile(lfn: output, scope: scope)],
-                log: OutputFile(lfn: String(format: "demo-%03d.log.tgz", index), scope: scope))
+                log: OutputFile(lfn: "demo-\(run)-" + String(format: "%03d.log.tgz", index), scope: scope))
         }
     }
 }

@@ -184,6 +184,12 @@ struct ClientTaskTests {
         let watched = try alice.panda(["watch", String(task)])
         #expect(watched.status == 1)
         #expect(watched.stdout.contains("task \(task) cancelled: 3/3 ended; cancelled 3"), "\(watched.stdout)")
+        // `panda tasks`: killed jobs are counted as cancelled, not as failed.
+        let listed = try alice.panda(["tasks"]).stdout
+        #expect(listed.contains("FINISHED  FAILED  CANCELLED"), "\(listed)")
+        let row = try #require(listed.split(separator: "\n").first { $0.hasPrefix("\(task) ") }).split(separator: " ")
+        let state = try #require(row.firstIndex(of: "cancelled"), "\(row)")
+        #expect(row[(state + 1)...].prefix(4) == ["3", "0", "0", "3"], "jobs, finished, failed, cancelled: \(row)")
 
         let retried = try alice.panda(["retry", "--task", String(task)])
         #expect(retried.stdout == "task \(task): 3 jobs retried\n", "\(retried.stderr)")
