@@ -44,7 +44,7 @@ struct FactoryCycle: Sendable {
                 if let reason = pilots.backoff { summary.backoffs[queue.name] = reason }
             } catch {
                 summary.problems.append("\(queue.name): \(error)")
-                logger.error("queue \(queue.name) skipped this cycle: \(error)", metadata: ["panda.queue": "\(queue.name)"])
+                logger.error("queue \(queue.name) skipped this cycle: \(error)", metadata: ["queue": "\(queue.name)"])
             }
         }
         forgetOld(now: now)

@@ -82,7 +82,7 @@ extension FactoryCycle {
             if !ids.isEmpty { logSubmitted(ids, to: queue, adapter: adapter) }
             let message = "submitting to \(queue.name) failed after \(ids.count) of \(launches.count) pilot(s); "
                 + "the rest are looked for by name next cycle: \(error)"
-            logger.error("\(message)", metadata: ["panda.queue": "\(queue.name)"])
+            logger.error("\(message)", metadata: ["queue": "\(queue.name)"])
             throw error
         }
         for problem in unrecorded { logger.error("cannot record pilot \(problem); it is looked for by name next cycle") }
@@ -92,7 +92,7 @@ extension FactoryCycle {
 
     private func logSubmitted(_ ids: [String], to queue: QueueConfig, adapter: any BatchAdapter) {
         logger.info("submitted \(ids.count) pilot(s) to \(queue.name) through \(adapter.system.rawValue): \(ids.joined(separator: " "))",
-                    metadata: ["panda.queue": "\(queue.name)"])
+                    metadata: ["queue": "\(queue.name)"])
     }
 
     /// Pilots left `submitting`: found by name in the batch system (and
@@ -107,11 +107,11 @@ extension FactoryCycle {
                 try ledger.adopt(record, batchID: id, state: .queued, at: now)
                 let message = "found pilot \(record.name) in \(adapter.system.rawValue) as \(id): its submission was not recorded "
                     + "(the factory stopped or the submission failed part-way); watching it again"
-                logger.warning("\(message)", metadata: ["panda.queue": "\(queue.name)"])
+                logger.warning("\(message)", metadata: ["queue": "\(queue.name)"])
             } else {
                 try ledger.remove(record)
                 PilotDirectory.remove(record.directory)
-                logger.info("pilot \(record.name) never reached \(adapter.system.rawValue); forgotten", metadata: ["panda.queue": "\(queue.name)"])
+                logger.info("pilot \(record.name) never reached \(adapter.system.rawValue); forgotten", metadata: ["queue": "\(queue.name)"])
             }
         }
     }

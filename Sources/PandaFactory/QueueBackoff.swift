@@ -62,6 +62,6 @@ final class QueueBackoff: Sendable {
             guard current?.level != level else { return nil }
             return "queue \(queue): backing off for \(TimeSpan.seconds(Int64(delay))), no new pilots: \(reason)"
         }
-        if let message { logger.warning("\(message)", metadata: ["panda.queue": "\(queue)"]) }
+        if let message { logger.warning("\(message)", metadata: ["queue": "\(queue)"]) }
     }
 }

@@ -81,10 +81,12 @@ enum JournalFields {
     }
 
     /// `job_id` → `PANDA_JOB_ID`. Journal field names allow only upper-case
-    /// letters, digits and underscores.
+    /// letters, digits and underscores. A key that already says `panda.` or
+    /// `panda_` is not prefixed twice (`panda.queue` → `PANDA_QUEUE`).
     static func fieldName(for key: String) -> String {
-        let cleaned = key.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }
-        return "PANDA_" + String(cleaned)
+        var cleaned = String(key.uppercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        while cleaned.hasPrefix("PANDA_") { cleaned.removeFirst("PANDA_".count) }
+        return "PANDA_" + cleaned
     }
 }
 

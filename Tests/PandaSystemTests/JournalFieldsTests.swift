@@ -21,6 +21,14 @@ struct JournalFieldsTests {
         #expect(fields.contains("CODE_LINE=10"))
     }
 
+    @Test("a key that already says panda is not prefixed twice")
+    func noDoubledPrefix() {
+        #expect(JournalFields.fieldName(for: "panda.queue") == "PANDA_QUEUE")
+        #expect(JournalFields.fieldName(for: "PANDA_JOB_ID") == "PANDA_JOB_ID")
+        #expect(JournalFields.fieldName(for: "queue") == "PANDA_QUEUE")
+        #expect(JournalFields.fieldName(for: "pandas") == "PANDA_PANDAS")
+    }
+
     @Test("levels map to syslog priorities")
     func priorities() {
         #expect(JournalFields.priority(of: .critical) == 2)

@@ -65,7 +65,7 @@ extension ServerContext {
                 return LegacyReply.json(["StatusCode": LegacyReply.StatusCode.noJobs.rawValue, "errorDialog": "no jobs in panda queue \(name)"])
             }
             let spec = try JSONDecoder().decode(JobSpec.self, from: Data(job.specJSON.utf8))
-            context.logger.info("job \(job.id) attempt \(job.attempt) to pilot3 \(claims.subject) on \(node)")
+            jobLog.dispatched(job.id, attempt: job.attempt, queue: name, node: node, pilot: "pilot3 \(claims.subject)")
             return LegacyReply.json(LegacyJobDictionary(job: job, spec: spec, queue: queue, label: label).fields)
         }
     }
@@ -90,6 +90,7 @@ extension ServerContext {
             try legacyCheck { try checkStoredFiles(update) }
             // A store refusal reaches `legacy` as it is, which logs a database failure's text.
             let reply = try await store.update(update, now: Self.now)
+            jobLog.reported(update, outcome: reply.state, queues: claims.queues)
             return LegacyReply.json(["StatusCode": LegacyReply.StatusCode.success.rawValue,
                                      "command": reply.command == .kill ? "tobekilled" : "NULL"])
         }

@@ -78,6 +78,8 @@ struct ServerContext: Sendable {
     /// Per-user rate and server-wide budget of job creation.
     let creation = JobCreationLimit()
     let dispatchReply = DispatchReply()
+    /// A record per job event, with PANDA_JOB_ID and PANDA_QUEUE under systemd.
+    let jobLog = JobLog()
     let unmatchedBook = UnmatchedBook()
     var body: JSONBody { JSONBody(limit: Int(configuration.server.limits.requestBody.bytes)) }
 

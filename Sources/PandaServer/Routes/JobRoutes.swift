@@ -124,7 +124,9 @@ extension ServerContext {
             }
             try creation.charge(jobs.count, to: owner, limits: requestLimits)
             do {
-                return SubmitResult(jobs: try await store.submit(jobs, key: key, now: Self.now))
+                let stored = try await store.submit(jobs, key: key, now: Self.now)
+                jobLog.submitted(stored, owner: owner)
+                return SubmitResult(jobs: stored)
             } catch {
                 creation.refund(jobs.count, to: owner, limits: requestLimits)
                 throw error

@@ -27,6 +27,9 @@ extension ServerContext {
                     memory: ask.memory, disk: ask.disk, remaining: ask.remaining, limit: ask.nJobs)
                 let claimed = try await store.claim(claim, key: key, now: Self.now)
                 metrics.recordDispatch(jobs: claimed.count, took: ContinuousClock.now - started)
+                for job in claimed {
+                    jobLog.dispatched(job.id, attempt: job.attempt, queue: ask.queue, node: ask.node, pilot: ask.pilot ?? pilot.subject)
+                }
                 // Explained only when nothing matched: the hot path is unchanged.
                 let why = claimed.isEmpty ? await explainEmptyClaim(claim, at: Self.now) : nil
                 let body = dispatchReply.body(for: claimed, queue: queue, limits: limits(of:), message: why?.message)
@@ -39,7 +42,9 @@ extension ServerContext {
             try checkStoredFiles(update)
             return try await shedder.admit {
                 do throws(StoreError) {
-                    return JSONReply.success(try await store.update(update, queues: pilot.pilotQueues, now: Self.now))
+                    let reply = try await store.update(update, queues: pilot.pilotQueues, now: Self.now)
+                    jobLog.reported(update, outcome: reply.state, queues: pilot.pilotQueues)
+                    return JSONReply.success(reply)
                 } catch {
                     throw APIError(error)
                 }
@@ -55,6 +60,7 @@ extension ServerContext {
                 let items = zip(updates, results).map { update, result in
                     switch result {
                     case .success(let reply):
+                        jobLog.reported(update, outcome: reply.state, queues: pilot.pilotQueues)
                         return BulkUpdateItem(jobID: update.jobID, success: true, status: 200, message: "", reply: reply)
                     case .failure(let error):
                         let api = APIError(error)

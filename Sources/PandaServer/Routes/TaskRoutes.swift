@@ -150,6 +150,7 @@ extension ServerContext {
             creation.refund(jobs.count, to: owner, limits: requestLimits)
             throw error
         }
+        jobLog.submittedTask(id, jobs: jobs.count, queues: queues, owner: owner)
         return TaskSubmitResult(taskID: id, jobs: jobs.count, queues: queues)
     }
 }
