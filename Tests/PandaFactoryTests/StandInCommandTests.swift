@@ -34,7 +34,7 @@ struct StandInCommandTests {
 
     @Test("a command that hangs is killed at the timeout, and the error names it")
     func timeout() async throws {
-        let standIns = try StandIns(["qstat": "sleep 120"])
+        let standIns = try StandIns(["qstat": "sleep 3600"])
         let started = ContinuousClock.now
         do {
             _ = try await PBSAdapter(runner: standIns.runner(timeout: .seconds(1))).status(of: ["1.pbs"])
@@ -43,8 +43,9 @@ struct StandInCommandTests {
             #expect(error.description.contains("qstat"))
             #expect(error.description.contains("no answer within 1s"))
         }
-        // Killed, not waited for: far sooner than the command's own two minutes.
-        #expect(ContinuousClock.now - started < .seconds(60))
+        // Killed, not waited for: far sooner than the command's own hour,
+        // however loaded the machine (a bound on progress, not on speed).
+        #expect(ContinuousClock.now - started < .seconds(1800))
     }
 
     @Test("HTCondor: schedd unreachable is an error with condor_q's own message; ids gone from the queue are read from history")

@@ -43,7 +43,7 @@ struct MonitorOperatorTests {
             let page = try Chromium.render(setup.url + path)
             #expect(Self.markupShownAsText(page.dom) == [], "\(path)")
         }
-        let refused = try setup.fetch("/login", ["--data-urlencode", "token=not a token"])
+        let refused = try setup.signIn("not a token")
         #expect(refused.body.contains("<p class=\"bad\">That is not a panda token.</p>"))
     }
 }

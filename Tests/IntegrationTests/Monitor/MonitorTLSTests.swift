@@ -23,11 +23,24 @@ struct MonitorTLSTests {
         return (server, port)
     }
 
+    /// Signs in as a browser on the monitor's own page does: the form token
+    /// from `GET /login` (field and cookie), then the post. The status line
+    /// and the sign-in cookie of the answer.
     static func signIn(_ url: String, token: String, _ arguments: [String] = []) throws -> (status: String, cookie: String) {
-        let reply = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-"] + arguments
-                                             + ["--data-urlencode", "token=\(token)", url + "/login"])
+        let reply = try post(url, "/login", fields: ["token": token], arguments)
+        return (reply.status, reply.cookies.first { $0.contains("panda_token=") } ?? "")
+    }
+
+    /// Posts one of the monitor's forms with its form token; the status line and the Set-Cookie lines of the answer.
+    static func post(_ url: String, _ path: String, fields: [String: String], _ arguments: [String] = []) throws -> (status: String, cookies: [String]) {
+        let jar = NSTemporaryDirectory() + "panda-cookies-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: jar) }
+        let page = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-c", jar] + arguments + [url + path])
+        let form = try require(DOM.matches(#"name="form_token" value="([0-9a-f]+)""#, in: page.stdout).first?[1], "form token on \(path)")
+        let data = (fields.merging(["form_token": form]) { a, _ in a }).flatMap { ["--data-urlencode", "\($0.key)=\($0.value)"] }
+        let reply = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-", "-b", jar] + arguments + data + [url + path])
         let lines = reply.stdout.components(separatedBy: "\r\n")
-        return (lines.first ?? "", lines.first { $0.lowercased().hasPrefix("set-cookie:") } ?? "")
+        return (lines.first ?? "", lines.filter { $0.lowercased().hasPrefix("set-cookie:") })
     }
 
     @Test("with monitor.tls the monitor serves HTTPS only and its sign-in cookie is Secure")
@@ -45,8 +58,8 @@ struct MonitorTLSTests {
         let secure = try Self.signIn(url, token: user, ["--cacert", files.cert])
         #expect(secure.status.contains("303"))
         #expect(secure.cookie.contains("panda_token=") && secure.cookie.contains("; Secure"), "\(secure.cookie)")
-        let signOut = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--cacert", files.cert, url + "/logout"])
-        #expect(signOut.stdout.contains("Max-Age=0") && signOut.stdout.contains("; Secure"))
+        let signOut = try Self.post(url, "/logout", fields: [:], ["--cacert", files.cert]).cookies.first { $0.contains("panda_token=") } ?? ""
+        #expect(signOut.contains("Max-Age=0") && signOut.contains("; Secure"), "\(signOut)")
         // Plain HTTP on the same port gets no page.
         let plain = try PandaProcess.runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/login"])
         #expect(plain.stdout != "200")

@@ -53,19 +53,20 @@ struct PilotContactTests {
                                  // Longer than the transfer: only the kill may end it, however slow the machine is.
                                  transferTimeout: "5m")
         defer { site.cleanUp() }
-        // Two minutes of transfer, if nothing stopped it.
-        let id = try await site.submit([shellJob("touch ran", queue: "SLOWQ", inputs: [try Self.slowInput(se, seconds: 120)])])[0]
+        // Ten minutes of transfer, if nothing stopped it.
+        let id = try await site.submit([shellJob("touch ran", queue: "SLOWQ", inputs: [try Self.slowInput(se, seconds: 600)])])[0]
         let pilot = try site.pilot("SLOWQ", arguments: ["--idle-timeout", "0s"])
         try await site.wait(for: id, state: .starting)
         try await Task.sleep(for: .seconds(1))
         let killed = Date()
         let kill = try await site.server.post("/api/v1/job/kill", token: site.user, json: ["job_ids": [id]])
         #expect(kill.status == 200)
-        try pilot.wait(timeout: 60)
+        try pilot.wait(timeout: 500)
         let job = try await site.wait(for: id)
         #expect(job.status.state == .cancelled, "\(pilot.log)")
         #expect(job.status.errorCode == 1144, "\(job.status.errorDiag ?? "")")
-        #expect(Date().timeIntervalSince(killed) < 30, "the transfer was stopped, not run to its end")
+        // Far short of the transfer's ten minutes, however loaded the machine.
+        #expect(Date().timeIntervalSince(killed) < 400, "the transfer was stopped, not run to its end")
         #expect(pilot.log.contains("command poll"), "\(pilot.log)")
     }
 

@@ -62,9 +62,10 @@ final class PilotSite: @unchecked Sendable {
         try await server.post("/api/v1/job/get_description", token: user, json: ["job_id": id]).decode(JobDescription.self)
     }
 
-    /// Waits until the job is in `state` (or any final state when nil).
+    /// Waits until the job is in `state` (or any final state when nil): a
+    /// bound on progress, so the default is long enough for a loaded machine.
     @discardableResult
-    func wait(for id: Int64, state: JobState? = nil, timeout: TimeInterval = 30) async throws -> JobDescription {
+    func wait(for id: Int64, state: JobState? = nil, timeout: TimeInterval = 300) async throws -> JobDescription {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let job = try await describe(id)

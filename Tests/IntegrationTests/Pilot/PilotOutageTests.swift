@@ -48,7 +48,7 @@ struct PilotOutageTests {
         site.server.kill9()
         _ = FileManager.default.createFile(atPath: go, contents: nil)
         // Back once the pilot has found it away at the end of the job.
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while !pilot.log.contains("final report not delivered") && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         try site.server.start()
         try pilot.wait(timeout: 120)
