@@ -48,10 +48,13 @@ struct ServerConnectionSlotTests {
         let enough = 8 << 20
         var stalledSince: Date?
         var total = 0
+        var pending = burst[...]   // a partial send continues where it stopped, so requests stay whole
         while total < 256 << 20 {
-            guard let sent = connection.sendWithoutWaiting(burst) else { break }
+            guard let sent = connection.sendWithoutWaiting(Array(pending)) else { break }
             total += sent
             if sent > 0 {
+                pending = pending.dropFirst(sent)
+                if pending.isEmpty { pending = burst[...] }
                 stalledSince = nil
             } else if let since = stalledSince {
                 let stalled = Date().timeIntervalSince(since)
