@@ -74,7 +74,7 @@ enum PostgresCatalogue {
             throw StoreError.notFound(job)
         }
         let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
-        let files = try Catalogue.declaredFiles(spec: spec, job: job, outputs: outputs)
+        let files = try Catalogue.declaredFiles(spec: spec, job: job, outputs: outputs, strict: name != nil)
         var dataset: Int64?
         if let name { dataset = try await self.dataset(session, name: name, owner: owner, now: now) }
         for file in files { _ = try await add(session, file: file, to: dataset) }

@@ -86,16 +86,23 @@ enum Catalogue {
             throw StoreError.notFound(job)
         }
         let spec = try JSONDecoder().decode(JobSpec.self, from: Data(specText.utf8))
-        let files = try declaredFiles(spec: spec, job: job, outputs: outputs)
+        let files = try declaredFiles(spec: spec, job: job, outputs: outputs, strict: name != nil)
         let dataset = try name.map { name in try self.dataset(db, name: name, owner: owner, now: now) }
         for file in files { _ = try add(db, file: file, to: dataset) }
     }
 
     /// The reported outputs as catalogue files, each checked against what
     /// the job declared (both backends register through this one rule).
-    static func declaredFiles(spec: JobSpec, job: Int64, outputs: [StoredFile]) throws -> [DatasetFile] {
+    /// Not `strict` (a job without an output dataset, whose reports were
+    /// never checked): a file that does not match its declaration is left
+    /// out rather than refusing the report.
+    static func declaredFiles(spec: JobSpec, job: Int64, outputs: [StoredFile], strict: Bool = true) throws -> [DatasetFile] {
         var files: [DatasetFile] = []
         for output in outputs {
+            guard strict else {
+                if let file = try? declaredFiles(spec: spec, job: job, outputs: [output]) { files += file }
+                continue
+            }
             let declared: OutputFile
             if let file = (output.isLog ? spec.log.map { [$0] } ?? [] : spec.outputs).first(where: { $0.lfn == output.lfn }) {
                 declared = file
