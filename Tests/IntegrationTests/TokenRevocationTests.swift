@@ -119,6 +119,8 @@ struct TokenRevocationTests {
         }
         let pilot = try await mint(factory)
         let otherPilot = try await mint(otherFactory)
+        // Read while it is valid: token verify explains a revoked token no further than that.
+        let pilotID = try Self.id(of: pilot, server: server)
         let acquire = "/api/v1/pilot/acquire_jobs"
         #expect(try await server.post(acquire, token: pilot, json: acquireJSON()).status == 200, "cached as verified")
         let revoked = try PandaProcess.run(["token", "revoke", "-c", server.configPath, factory])
@@ -133,7 +135,6 @@ struct TokenRevocationTests {
         #expect(refused.message.contains("was revoked"), "\(refused.message)")
         #expect(try await server.post(acquire, token: otherPilot, json: acquireJSON()).status == 200, "another factory's pilots still work")
         // The store revoked it too: gone from the valid list, and denied from the first request after a restart.
-        let pilotID = try Self.id(of: pilot, server: server)
         #expect(!(try PandaProcess.run(["token", "list", "-c", server.configPath]).stdout.contains(pilotID)))
         server.terminate()
         try server.start()

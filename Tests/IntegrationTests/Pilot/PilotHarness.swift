@@ -95,7 +95,7 @@ final class PilotSite: @unchecked Sendable {
     }
 
     /// Runs a pilot that exits when the queue is empty, and waits for it.
-    func runPilot(_ queue: String, arguments: [String] = [], timeout: TimeInterval = 60) throws -> PilotProcess {
+    func runPilot(_ queue: String, arguments: [String] = [], timeout: TimeInterval = 300) throws -> PilotProcess {
         let process = try pilot(queue, arguments: ["--idle-timeout", "0s"] + arguments)
         try process.wait(timeout: timeout)
         return process
