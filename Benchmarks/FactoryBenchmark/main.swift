@@ -76,7 +76,7 @@ func benchmark(jobs: Int, slurm: Bool) throws {
     try """
         server: { listen: 127.0.0.1:\(port), database: sqlite:panda.db, signing_key: signing.key, limits: { jobs_per_request: 10000 } }
         factory: { state: \(directory)/factory.db, credential: \(directory)/factory.token }
-        pilot: { idle_timeout: 5s, watch_interval: 10s }
+        pilot: { idle_timeout: 5s, watch_interval: 10s, shared_uid: accept }
         sites:
           S:
             queues:

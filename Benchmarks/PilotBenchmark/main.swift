@@ -114,6 +114,8 @@ func run(withLogs: Bool, spawn: (seconds: Double, cpu: Double)) throws {
         pilot:
           watch_interval: 10s
           state_dir: \(directory)/state
+          # The pilot's own cost, with payloads run as whoever runs the benchmark.
+          shared_uid: accept
         sites:
           S:
             storage:
