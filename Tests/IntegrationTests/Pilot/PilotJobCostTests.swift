@@ -43,7 +43,7 @@ struct PilotJobCostTests {
                 Self.strace,
                 ["-f", "-qq", "-e", "trace=open,openat,fsync,fdatasync,clone,clone3,fork,vfork", "-o", trace, PandaProcess.binary, "pilot",
                  "--server", "http://127.0.0.1:\(server.port)", "--queue", "PQ", "-c", server.configPath,
-                 "--workdir", server.directory + "/work", "--state-dir", server.directory + "/pilot-state", "--idle-timeout", "0s"],
+                 "--workdir", server.directory + "/work", "--state-dir", server.directory + "/pilot-state", "--idle-timeout", "0s", "--shared-uid", "accept"],
                 environment: ["PATH": "/usr/bin:/bin", "PANDA_PILOT_TOKEN": pilotToken], stdout: log)
             let deadline = ContinuousClock.now + .seconds(300)
             while pilot.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
