@@ -26,7 +26,7 @@ struct JobRunner {
     let payloadUser: Spawn.Identity?
 
     /// How long to wait for the pilot's own signal after its payload was killed by one.
-    static let signalGrace = TimeSpan.milliseconds(300)
+    static let signalGrace = TimeSpan.seconds(2)
 
     /// How long a payload runs before the pilot reports it running.
     static let runningReportDelay = TimeSpan.seconds(1)
@@ -104,7 +104,9 @@ struct JobRunner {
             return await finish(attempt, failure: error, exit: nil, peak: 0, timings: timings)
         }
         timings.payload = (ContinuousClock.now - payloadStart).seconds
-        if exit?.signal != nil && control.reason == nil {
+        // A shell payload whose child a signal killed exits 128+N itself.
+        let diedOfSignal = exit?.signal != nil || (exit?.code).map { (129...192).contains($0) } == true
+        if diedOfSignal && control.reason == nil {
             // Batch systems signal every process of the job at once (Slurm's
             // scancel does): the payload may die before the pilot's own
             // signal is handled. Give it a moment, so the job is reported with

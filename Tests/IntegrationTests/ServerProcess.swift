@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PandaCore
 import TestSupport
 #if canImport(FoundationNetworking)
@@ -60,6 +61,7 @@ final class ServerProcess: @unchecked Sendable {
     func start(scheme: String = "http", caFile: String? = nil, softFileLimit: Int? = nil) throws {
         var env = ["PATH": "/usr/bin:/bin"]
         env.merge(environment) { $1 }
+        let listened = log_().components(separatedBy: "listening on").count
         let process = try softFileLimit.map {
             try ChildProcess.spawn("/bin/sh", ["-c", "ulimit -Sn \($0) && exec \"$@\"", "sh", PandaProcess.binary, "server", "-c", configPath],
                                    environment: env, stdout: logPath)
@@ -72,7 +74,10 @@ final class ServerProcess: @unchecked Sendable {
                 // URLSession cannot be told to trust one certificate here; curl can.
                 let probe = try PandaProcess.runTool("/usr/bin/curl", ["-sf", "--cacert", caFile, "https://127.0.0.1:\(port)/healthz"])
                 if probe.status == 0 { return }
-            } else if let (status, _) = try? syncGet("/healthz"), status == 200 {
+            } else if let (status, _) = try? syncGet("/healthz"), status == 200,
+                      log_().components(separatedBy: "listening on").count > listened {
+                // Ours: another test's server on a reused port answers
+                // /healthz too, but only this process logs that it listens.
                 return
             }
             usleep(50_000)
@@ -194,7 +199,20 @@ final class ServerProcess: @unchecked Sendable {
         return URLSession(configuration: configuration)
     }()
 
+    /// A port no other test of this process was given: the kernel may hand
+    /// the same free port to two bind(0)s in a row, and two servers told to
+    /// listen on one port would have a test talk to the other's.
     static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try anyFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw ServerProcessError("no free port not handed out already")
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func anyFreePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
