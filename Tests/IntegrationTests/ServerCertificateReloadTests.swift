@@ -41,14 +41,6 @@ struct ServerCertificateReloadTests {
         print("fresh", name(fresh), healthz(fresh), flush=True)
         """#
 
-    static func makePair(_ name: String, in directory: String) throws {
-        let made = try PandaProcess.runTool("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=\(name)",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem",
-        ])
-        try #require(made.status == 0, "\(made.stderr)")
-    }
-
     /// Puts `file` in place under `name` by rename, as certbot and friends do.
     static func install(_ file: String, as name: String) throws {
         try? FileManager.default.removeItem(atPath: name + ".new")
@@ -69,14 +61,14 @@ struct ServerCertificateReloadTests {
         let directory = NSTemporaryDirectory() + "panda-tlsreload-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.makePair("panda-old", in: directory)
-        try Self.makePair("panda-new", in: directory)
+        let old = try SelfSignedCertificate.make(in: directory, name: "panda-old")
+        let new = try SelfSignedCertificate.make(in: directory, name: "panda-new")
         let bundle = directory + "/both.pem"
-        try (String(contentsOfFile: directory + "/panda-old.pem", encoding: .utf8) + String(contentsOfFile: directory + "/panda-new.pem", encoding: .utf8))
+        try (String(contentsOfFile: old.cert, encoding: .utf8) + String(contentsOfFile: new.cert, encoding: .utf8))
             .write(toFile: bundle, atomically: true, encoding: .utf8)
         let cert = directory + "/cert.pem", key = directory + "/key.pem"
-        try Self.install(directory + "/panda-old.pem", as: cert)
-        try Self.install(directory + "/panda-old.key", as: key)
+        try Self.install(old.cert, as: cert)
+        try Self.install(old.key, as: key)
 
         let server = try ServerProcess(server: "tls: { cert: \(cert), key: \(key) }", start: false)
         defer { server.cleanUp() }
@@ -90,8 +82,8 @@ struct ServerCertificateReloadTests {
         defer { if client.isRunning { client.kill9() } }
         waitForLine("before panda-old HTTP/1.1 200 OK", in: output)
 
-        try Self.install(directory + "/panda-new.pem", as: cert)
-        try Self.install(directory + "/panda-new.key", as: key)
+        try Self.install(new.cert, as: cert)
+        try Self.install(new.key, as: key)
         server.process?.signal(SIGHUP)
         waitForLine("TLS certificate reloaded", in: server.logPath)
         #expect(FileManager.default.createFile(atPath: go, contents: nil))
@@ -100,7 +92,7 @@ struct ServerCertificateReloadTests {
         #expect(said == "before panda-old HTTP/1.1 200 OK\nkept panda-old HTTP/1.1 200 OK\nfresh panda-new HTTP/1.1 200 OK\n", "\(said)")
 
         // Half a renewal: the new certificate with a key that is not its own.
-        try Self.install(directory + "/panda-old.pem", as: cert)
+        try Self.install(old.cert, as: cert)
         server.process?.signal(SIGHUP)
         waitForLine("TLS certificate reload refused", in: server.logPath)
         #expect(server.log_().contains("TLS certificate reload refused: \(cert) or \(key)"), "\(server.log_())")

@@ -153,11 +153,7 @@ struct ServerListenerTests {
         let directory = NSTemporaryDirectory() + "panda-tlsmin-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-        ])
-        try #require(openssl.status == 0, "\(openssl.stderr)")
+        let pair = try SelfSignedCertificate.make(in: directory)
         /// Whether a handshake at exactly this version succeeds; the client
         /// is told to allow old versions, so only the server can refuse.
         func handshake(_ port: Int, _ version: String) throws -> Bool {
@@ -165,15 +161,15 @@ struct ServerListenerTests {
                 "s_client", "-connect", "127.0.0.1:\(port)", "-\(version)", "-cipher", "DEFAULT@SECLEVEL=0",
             ]).status == 0
         }
-        let files = "cert: \(directory)/cert.pem, key: \(directory)/key.pem"
+        let files = "cert: \(pair.cert), key: \(pair.key)"
         let standard = try ServerProcess(server: "tls: { \(files) }", start: false)
         defer { standard.cleanUp() }
-        try standard.start(scheme: "https", caFile: directory + "/cert.pem")
+        try standard.start(scheme: "https", caFile: pair.cert)
         #expect(try !handshake(standard.port, "tls1_1"))
         #expect(try handshake(standard.port, "tls1_2"))
         let strict = try ServerProcess(server: "tls: { \(files), min_version: \"1.3\" }", start: false)
         defer { strict.cleanUp() }
-        try strict.start(scheme: "https", caFile: directory + "/cert.pem")
+        try strict.start(scheme: "https", caFile: pair.cert)
         #expect(try !handshake(strict.port, "tls1_2"))
         #expect(try handshake(strict.port, "tls1_3"))
     }
@@ -183,14 +179,10 @@ struct ServerListenerTests {
         let directory = NSTemporaryDirectory() + "panda-tlssuites-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-        ])
-        try #require(openssl.status == 0, "\(openssl.stderr)")
-        let server = try ServerProcess(server: "tls: { cert: \(directory)/cert.pem, key: \(directory)/key.pem }", start: false)
+        let pair = try SelfSignedCertificate.make(in: directory)
+        let server = try ServerProcess(server: "tls: { cert: \(pair.cert), key: \(pair.key) }", start: false)
         defer { server.cleanUp() }
-        try server.start(scheme: "https", caFile: directory + "/cert.pem")
+        try server.start(scheme: "https", caFile: pair.cert)
         /// Whether a TLS 1.2 handshake offering only this suite succeeds.
         func handshake(_ cipher: String) throws -> Bool {
             try PandaProcess.runTool("/usr/bin/openssl", [

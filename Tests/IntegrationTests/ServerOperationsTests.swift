@@ -9,15 +9,11 @@ struct ServerOperationsTests {
         let directory = NSTemporaryDirectory() + "panda-tls-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-        ])
-        #expect(openssl.status == 0, "\(openssl.stderr)")
-        let server = try ServerProcess(server: "tls: { cert: \(directory)/cert.pem, key: \(directory)/key.pem }", start: false)
+        let pair = try SelfSignedCertificate.make(in: directory)
+        let server = try ServerProcess(server: "tls: { cert: \(pair.cert), key: \(pair.key) }", start: false)
         defer { server.cleanUp() }
-        try server.start(scheme: "https", caFile: directory + "/cert.pem")
-        let verified = try PandaProcess.runTool("/usr/bin/curl", ["-sS", "--cacert", directory + "/cert.pem", "https://127.0.0.1:\(server.port)/healthz"])
+        try server.start(scheme: "https", caFile: pair.cert)
+        let verified = try PandaProcess.runTool("/usr/bin/curl", ["-sS", "--cacert", pair.cert, "https://127.0.0.1:\(server.port)/healthz"])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains(#""success":true"#))
         let plain = try PandaProcess.runTool("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(server.port)/healthz"])

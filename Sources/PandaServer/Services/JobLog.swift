@@ -13,6 +13,10 @@ import PandaCore
 struct JobLog: Sendable {
     let logger = Logger(label: "panda.jobs")
 
+    /// Whether these records are written at all: dispatch and reports are
+    /// the hot path, so their fields are not built for a level that drops them.
+    private var logs: Bool { logger.logLevel <= .info }
+
     func submitted(_ jobs: [SubmittedJob], owner: String, task: Int64? = nil) {
         for job in jobs {
             logger.info("job \(job.id) submitted by \(owner) to \(job.queue)\(task.map { " (task \($0))" } ?? "")",
@@ -28,6 +32,7 @@ struct JobLog: Sendable {
     }
 
     func dispatched(_ job: Int64, attempt: Int, queue: String, node: String, pilot: String) {
+        guard logs else { return }
         var metadata = fields(job: job, queue: queue, state: JobState.sent.rawValue)
         metadata["attempt"] = "\(attempt)"
         metadata["node"] = "\(node)"
@@ -39,6 +44,7 @@ struct JobLog: Sendable {
     /// A pilot's report and what it moved the job to. `queues` is the
     /// pilot token's (one queue, or nil for an admin's).
     func reported(_ update: JobUpdate, outcome: JobState, queues: [String]?) {
+        guard logs else { return }
         var metadata = fields(job: update.jobID, queue: queues?.count == 1 ? queues?.first : nil, state: outcome.rawValue)
         metadata["attempt"] = "\(update.attempt)"
         if let code = update.errorCode { metadata["error_code"] = "\(code)" }

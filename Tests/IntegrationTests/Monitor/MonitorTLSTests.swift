@@ -7,16 +7,6 @@ import TestSupport
 /// and marked `Secure` so a browser never sends it in clear.
 @Suite("panda monitor over TLS")
 struct MonitorTLSTests {
-    /// A self-signed certificate for 127.0.0.1 in `directory`.
-    static func certificate(in directory: String) throws -> (cert: String, key: String) {
-        let openssl = try PandaProcess.runTool("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/monitor-key.pem", "-out", directory + "/monitor-cert.pem",
-        ])
-        guard openssl.status == 0 else { throw ServerProcessError("openssl: \(openssl.stderr)") }
-        return (directory + "/monitor-cert.pem", directory + "/monitor-key.pem")
-    }
-
     static func server(monitor: String) throws -> (ServerProcess, port: Int) {
         let port = try ServerProcess.freePort()
         let server = try ServerProcess(queues: ServerProcess.queues + "\nmonitor:\n  listen: 127.0.0.1:\(port)\n  auth: token\n" + monitor)
@@ -47,7 +37,7 @@ struct MonitorTLSTests {
     func servesTLS() throws {
         let (server, port) = try Self.server(monitor: "")
         defer { server.cleanUp() }
-        let files = try Self.certificate(in: server.directory)
+        let files = try SelfSignedCertificate.make(in: server.directory, name: "monitor")
         try String(contentsOfFile: server.configPath, encoding: .utf8)
             .appending("  tls: { cert: \(files.cert), key: \(files.key) }\n")
             .write(toFile: server.configPath, atomically: true, encoding: .utf8)
